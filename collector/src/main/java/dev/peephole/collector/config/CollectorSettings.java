@@ -1,0 +1,46 @@
+package dev.peephole.collector.config;
+
+import java.util.List;
+
+/**
+ * Every setting the collector reads, for {@code --help} (and later the redacted
+ * configuration view). Each is an environment variable; Micronaut maps it to the
+ * property of the same words ({@code PEEPHOLE_DATA_DIR} = {@code peephole.data.dir}).
+ */
+public final class CollectorSettings {
+
+    /** One documented setting. {@code secret} values are never printed. */
+    public record Setting(String env, String defaultValue, String meaning, boolean secret) {
+        public String property() {
+            // PEEPHOLE_DATA_DIR -> peephole.data.dir, one of the names Micronaut gives the variable
+            return env.toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+        }
+    }
+
+    public static final List<Setting> ALL = List.of(
+            new Setting("PEEPHOLE_HTTP_PORT", "8080", "dashboard, HTTP API, /health, /ready, /metrics", false),
+            new Setting("PEEPHOLE_GRPC_PORT", "9317", "the agent protocol (gRPC)", false),
+            new Setting("PEEPHOLE_DATA_DIR", "./peephole-data", "the embedded PostgreSQL and other local state", false),
+            new Setting("PEEPHOLE_DB_URL", "unset", "JDBC URL of an external PostgreSQL or TimescaleDB; when set, no embedded database starts", false),
+            new Setting("PEEPHOLE_DB_USER", "unset", "user for PEEPHOLE_DB_URL", false),
+            new Setting("PEEPHOLE_DB_PASSWORD", "unset", "password for PEEPHOLE_DB_URL", true),
+            new Setting("PEEPHOLE_DB_POOL_SIZE", "8", "maximum connections the collector opens to its database", false));
+
+    private CollectorSettings() {
+    }
+
+    public static String helpText() {
+        StringBuilder out = new StringBuilder();
+        out.append("Peephole collector\n\n")
+                .append("Usage: java -jar peephole-collector.jar [--help]\n\n")
+                .append("Settings (environment variables; the same keys work as Micronaut properties,\n")
+                .append("e.g. -Dpeephole.data.dir=/var/lib/peephole):\n\n");
+        int width = ALL.stream().mapToInt(s -> s.env().length()).max().orElse(0);
+        for (Setting s : ALL) {
+            out.append("  ").append(String.format("%-" + width + "s", s.env()))
+                    .append("  ").append(s.meaning())
+                    .append(" (default: ").append(s.defaultValue()).append(")\n");
+        }
+        return out.toString();
+    }
+}

@@ -1,0 +1,125 @@
+package dev.peephole.collector.db;
+
+import io.micronaut.context.annotation.Context;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings the schema up to date with Flyway at start. When the database cannot be
+ * reached the collector still starts (and {@code /ready} says why it is not ready);
+ * the migration is retried every few seconds until it succeeds.
+ */
+@Context
+public class SchemaMigrator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
+    private static final long RETRY_SECONDS = 5;
+
+    private final DataSource dataSource;
+    private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "peephole-schema-migrator");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile StorageFlavour flavour;
+    private volatile String schemaVersion;
+    private volatile String lastError = "not attempted yet";
+
+    public SchemaMigrator(ConnectionPool pool) {
+        this.dataSource = pool.dataSource();
+    }
+
+    @PostConstruct
+    void start() {
+        if (!tryMigrate()) {
+            retry.scheduleWithFixedDelay(() -> {
+                if (tryMigrate()) {
+                    retry.shutdown();
+                }
+            }, RETRY_SECONDS, RETRY_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
+    private synchronized boolean tryMigrate() {
+        if (schemaVersion != null) {
+            return true;
+        }
+        try {
+            StorageFlavour detected = detectFlavour();
+            Flyway flyway = Flyway.configure()
+                    .dataSource(dataSource)
+                    .locations("classpath:db/migration/common", detected.migrationLocation())
+                    .load();
+            flyway.migrate();
+            String version = Optional.ofNullable(flyway.info().current())
+                    .map(m -> m.getVersion().getVersion())
+                    .orElse("none");
+            this.flavour = detected;
+            this.schemaVersion = version;
+            this.lastError = null;
+            LOG.info("Schema at version {} on {}", version, detected);
+            return true;
+        } catch (RuntimeException | SQLException e) {
+            String message = rootMessage(e);
+            if (!message.equals(lastError)) {
+                LOG.warn("Schema migration failed, retrying every {} s: {}", RETRY_SECONDS, message);
+            }
+            lastError = message;
+            return false;
+        }
+    }
+
+    private StorageFlavour detectFlavour() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery(
+                     "SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'")) {
+            rs.next();
+            return rs.getLong(1) > 0 ? StorageFlavour.TIMESCALEDB : StorageFlavour.POSTGRES;
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /** True once every migration has been applied. */
+    public boolean isMigrated() {
+        return schemaVersion != null;
+    }
+
+    public Optional<String> schemaVersion() {
+        return Optional.ofNullable(schemaVersion);
+    }
+
+    public Optional<StorageFlavour> flavour() {
+        return Optional.ofNullable(flavour);
+    }
+
+    /** Why the schema is not in place, if it is not. */
+    public Optional<String> lastError() {
+        return Optional.ofNullable(lastError);
+    }
+
+    @PreDestroy
+    void stop() {
+        retry.shutdownNow();
+    }
+}
