@@ -24,7 +24,15 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_DB_URL", "unset", "JDBC URL of an external PostgreSQL or TimescaleDB; when set, no embedded database starts", false),
             new Setting("PEEPHOLE_DB_USER", "unset", "user for PEEPHOLE_DB_URL", false),
             new Setting("PEEPHOLE_DB_PASSWORD", "unset", "password for PEEPHOLE_DB_URL", true),
-            new Setting("PEEPHOLE_DB_POOL_SIZE", "8", "maximum connections the collector opens to its database", false));
+            new Setting("PEEPHOLE_DB_POOL_SIZE", "8", "maximum connections the collector opens to its database", false),
+            new Setting("PEEPHOLE_AGENT_TOKEN", "generated", "the secret agents present; when generated it is written to DATA_DIR/agent-token", true),
+            new Setting("PEEPHOLE_GRPC_THREADS", "8", "threads serving agent streams", false),
+            new Setting("PEEPHOLE_INGEST_WRITERS", "2", "threads committing batches to the database", false),
+            new Setting("PEEPHOLE_INGEST_QUEUE_BATCHES", "256", "batches waiting for commit before agents are held back", false),
+            new Setting("PEEPHOLE_INGEST_MAX_TIME_SKEW", "24h", "points and spans further than this from now are refused and counted", false),
+            new Setting("PEEPHOLE_INGEST_MAX_SERIES_PER_METRIC", "10000", "a metric name takes no new series past this count", false),
+            new Setting("PEEPHOLE_RETENTION_SPANS", "7d", "how long raw spans are kept", false),
+            new Setting("PEEPHOLE_RETENTION_POINTS", "7d", "how long raw metric points are kept", false));
 
     private CollectorSettings() {
     }

@@ -56,6 +56,8 @@ public class DatabaseLocation {
             EmbeddedPostgres pg = EmbeddedPostgres.builder()
                     .setDataDirectory(pgData)
                     .setCleanDataDirectory(false)
+                    // Stopped by close() after ingest has drained, not by a JVM hook racing it.
+                    .setRegisterShutdownHook(false)
                     .setOverrideWorkingDirectory(runtime.toFile())
                     .setPGStartupWait(Duration.ofSeconds(60))
                     .setServerConfig("max_connections", "100")

@@ -2,6 +2,7 @@ package dev.peephole.collector.http;
 
 import dev.peephole.collector.db.DatabaseProbe;
 import dev.peephole.collector.db.SchemaMigrator;
+import dev.peephole.collector.storage.PartitionMaintainer;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
@@ -22,10 +23,12 @@ public class HealthController {
 
     private final DatabaseProbe database;
     private final SchemaMigrator schema;
+    private final PartitionMaintainer partitions;
 
-    public HealthController(DatabaseProbe database, SchemaMigrator schema) {
+    public HealthController(DatabaseProbe database, SchemaMigrator schema, PartitionMaintainer partitions) {
         this.database = database;
         this.schema = schema;
+        this.partitions = partitions;
     }
 
     @Serdeable
@@ -49,7 +52,10 @@ public class HealthController {
         } else {
             checks.put("schema", "DOWN: " + schema.lastError().orElse("migrations not applied"));
         }
-        boolean ready = dbProblem.isEmpty() && schema.isMigrated();
+        if (schema.isMigrated()) {
+            checks.put("partitions", partitions.isReady() ? "UP" : "DOWN: " + partitions.reason());
+        }
+        boolean ready = dbProblem.isEmpty() && schema.isMigrated() && partitions.isReady();
         Status body = new Status(ready ? "UP" : "DOWN", checks);
         return ready ? HttpResponse.ok(body) : HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).body(body);
     }

@@ -1,0 +1,148 @@
+package dev.peephole.collector.agents;
+
+import dev.peephole.collector.db.ConnectionPool;
+import dev.peephole.proto.v1.Heartbeat;
+import dev.peephole.proto.v1.Hello;
+import dev.peephole.proto.v1.Settings;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.inject.Singleton;
+import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agents table: who connected, when each was last heard from, what settings it has.
+ * Heartbeats are kept in memory and written every few seconds, not one UPDATE each.
+ */
+@Singleton
+public class AgentRegistry {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AgentRegistry.class);
+    public static final int HEARTBEAT_INTERVAL_SECONDS = 5;
+
+    /** This collector, as recorded in agents.collector_id. */
+    public static final String COLLECTOR_ID = ManagementFactory.getRuntimeMXBean().getName();
+
+    private record Beat(String sessionId, Instant at, long droppedSpans, long droppedPoints) {
+    }
+
+    private final DataSource dataSource;
+    private final Map<String, Beat> pendingBeats = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "peephole-agent-heartbeats");
+        t.setDaemon(true);
+        return t;
+    });
+
+    public AgentRegistry(ConnectionPool pool) {
+        this.dataSource = pool.dataSource();
+    }
+
+    @PostConstruct
+    void start() {
+        flusher.scheduleWithFixedDelay(this::flushHeartbeats, HEARTBEAT_INTERVAL_SECONDS,
+                HEARTBEAT_INTERVAL_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Records a connecting agent and returns the settings it should run with. */
+    public Settings connected(Hello hello) throws SQLException {
+        Instant now = Instant.now();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "INSERT INTO agents (agent_id, session_id, service_name, service_version, host_name, pid, "
+                             + "jvm_version, jvm_vendor, agent_version, process_started_at, first_seen, last_seen, "
+                             + "connected, collector_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true, ?) "
+                             + "ON CONFLICT (agent_id) DO UPDATE SET session_id = excluded.session_id, "
+                             + "service_name = excluded.service_name, service_version = excluded.service_version, "
+                             + "host_name = excluded.host_name, pid = excluded.pid, jvm_version = excluded.jvm_version, "
+                             + "jvm_vendor = excluded.jvm_vendor, agent_version = excluded.agent_version, "
+                             + "process_started_at = excluded.process_started_at, last_seen = excluded.last_seen, "
+                             + "connected = true, collector_id = excluded.collector_id "
+                             + "RETURNING sampling_ratio, settings_version")) {
+            ps.setString(1, hello.getAgentId());
+            ps.setString(2, hello.getSessionId());
+            ps.setString(3, hello.getServiceName());
+            ps.setString(4, hello.getServiceVersion());
+            ps.setString(5, hello.getHostName());
+            ps.setLong(6, hello.getPid());
+            ps.setString(7, hello.getJvmVersion());
+            ps.setString(8, hello.getJvmVendor());
+            ps.setString(9, hello.getAgentVersion());
+            long startNanos = hello.getProcessStartTimeUnixNano();
+            ps.setTimestamp(10, startNanos == 0 ? null
+                    : Timestamp.from(Instant.ofEpochSecond(0, startNanos)));
+            ps.setTimestamp(11, Timestamp.from(now));
+            ps.setTimestamp(12, Timestamp.from(now));
+            ps.setString(13, COLLECTOR_ID);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return Settings.newBuilder()
+                        .setSamplingRatio(rs.getDouble(1))
+                        .setVersion(rs.getLong(2))
+                        .setHeartbeatIntervalSeconds(HEARTBEAT_INTERVAL_SECONDS)
+                        .build();
+            }
+        }
+    }
+
+    public void heartbeat(String agentId, String sessionId, Heartbeat beat) {
+        pendingBeats.put(agentId, new Beat(sessionId, Instant.now(), beat.getDroppedSpans(), beat.getDroppedPoints()));
+    }
+
+    /** Marks the agent disconnected, unless it has already reconnected with a new session. */
+    public void disconnected(String agentId, String sessionId) {
+        flushHeartbeats();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "UPDATE agents SET connected = false, last_seen = now() WHERE agent_id = ? AND session_id = ?")) {
+            ps.setString(1, agentId);
+            ps.setString(2, sessionId);
+            ps.executeUpdate();
+        } catch (SQLException e) {
+            LOG.warn("Could not record that agent {} disconnected: {}", agentId, e.getMessage());
+        }
+    }
+
+    synchronized void flushHeartbeats() {
+        if (pendingBeats.isEmpty()) {
+            return;
+        }
+        Map<String, Beat> beats = Map.copyOf(pendingBeats);
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "UPDATE agents SET last_seen = ?, dropped_spans = ?, dropped_points = ? "
+                             + "WHERE agent_id = ? AND session_id = ?")) {
+            for (Map.Entry<String, Beat> e : beats.entrySet()) {
+                ps.setTimestamp(1, Timestamp.from(e.getValue().at()));
+                ps.setLong(2, e.getValue().droppedSpans());
+                ps.setLong(3, e.getValue().droppedPoints());
+                ps.setString(4, e.getKey());
+                ps.setString(5, e.getValue().sessionId());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+            beats.forEach((k, v) -> pendingBeats.remove(k, v));
+        } catch (SQLException e) {
+            LOG.debug("Heartbeats not written yet: {}", e.getMessage());
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        flusher.shutdownNow();
+        flushHeartbeats();
+    }
+}

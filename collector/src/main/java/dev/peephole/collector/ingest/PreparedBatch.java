@@ -1,0 +1,42 @@
+package dev.peephole.collector.ingest;
+
+import dev.peephole.collector.storage.PgBinaryCopy;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One agent batch, validated and converted to rows, waiting to be committed.
+ *
+ * @param points      the metric points grouped by series
+ * @param spans       the span rows, already encoded for COPY into {@code spans}
+ * @param metadata    type/unit/help of the metric names in this batch
+ * @param rejectedPoints points refused while preparing (timestamps out of range)
+ * @param rejectedSpans  spans refused while preparing
+ */
+public record PreparedBatch(String agentId,
+                            String sessionId,
+                            long sequence,
+                            List<SeriesPoints> points,
+                            PgBinaryCopy spans,
+                            int spanCount,
+                            Map<String, MetricMetadata> metadata,
+                            int rejectedPoints,
+                            int rejectedSpans,
+                            List<String> reasons) {
+
+    /** The points of one series in this batch, timestamps in Unix nanoseconds. */
+    public record SeriesPoints(SeriesKey key, long[] timesNanos, double[] values, int count) {
+    }
+
+    /** What /api/v1/metadata tells of a metric name. */
+    public record MetricMetadata(String type, String unit, String help) {
+    }
+
+    public int pointCount() {
+        int n = 0;
+        for (SeriesPoints p : points) {
+            n += p.count();
+        }
+        return n;
+    }
+}

@@ -1,0 +1,159 @@
+package dev.peephole.collector.storage;
+
+import dev.peephole.collector.db.ConnectionPool;
+import dev.peephole.collector.db.SchemaMigrator;
+import dev.peephole.collector.db.StorageFlavour;
+import io.micronaut.context.annotation.Context;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Time partitions on plain PostgreSQL: one partition a day (UTC) for each high-volume
+ * table, created two days ahead and one day behind (ingest refuses anything further
+ * from now), and dropped once wholly older than the retention of their kind. Also prunes
+ * the idempotency records of old batches. On TimescaleDB, chunks and retention policies
+ * do this job and only the pruning runs here.
+ */
+@Context
+public class PartitionMaintainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PartitionMaintainer.class);
+    private static final DateTimeFormatter SUFFIX = DateTimeFormatter.ofPattern("yyyyMMdd");
+    /** An agent re-sends a batch within minutes; a day of batch records is plenty. */
+    private static final Duration BATCH_RECORDS_KEPT = Duration.ofDays(1);
+    /** Serialises maintenance between collectors sharing one database. */
+    private static final long ADVISORY_LOCK_KEY = 0x7065657068L;
+
+    private final DataSource dataSource;
+    private final SchemaMigrator schema;
+    private final Retention retention;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "peephole-partitions");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile LocalDate coveredThrough;
+    private volatile String lastError = "not run yet";
+
+    public PartitionMaintainer(ConnectionPool pool, SchemaMigrator schema, Retention retention) {
+        this.dataSource = pool.dataSource();
+        this.schema = schema;
+        this.retention = retention;
+    }
+
+    @PostConstruct
+    void start() {
+        tick();
+    }
+
+    /** Runs now, then again in 10 minutes, or in 5 s while not ready. */
+    private void tick() {
+        runOnce();
+        if (!scheduler.isShutdown()) {
+            scheduler.schedule(this::tick, isReady() ? 600 : 5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Creates and drops what is due; safe to call at any time. */
+    public synchronized void runOnce() {
+        if (!schema.isMigrated()) {
+            lastError = "schema not migrated";
+            return;
+        }
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_xact_lock(" + ADVISORY_LOCK_KEY + ")");
+                if (schema.flavour().orElseThrow() == StorageFlavour.POSTGRES) {
+                    for (int d = -1; d <= 2; d++) {
+                        createDay(s, "metric_points", today.plusDays(d));
+                        createDay(s, "spans", today.plusDays(d));
+                    }
+                    dropOlderThan(c, "metric_points", today, retention.points());
+                    dropOlderThan(c, "spans", today, retention.spans());
+                }
+                try (PreparedStatement ps = c.prepareStatement(
+                        "DELETE FROM ingest_batches WHERE committed_at < now() - make_interval(secs => ?)")) {
+                    ps.setLong(1, BATCH_RECORDS_KEPT.toSeconds());
+                    ps.executeUpdate();
+                }
+            }
+            c.commit();
+            coveredThrough = today.plusDays(2);
+            lastError = null;
+        } catch (SQLException | RuntimeException e) {
+            if (lastError == null || !lastError.equals(e.getMessage())) {
+                LOG.warn("Partition maintenance failed: {}", e.getMessage());
+            }
+            lastError = e.getMessage();
+        }
+    }
+
+    private static void createDay(Statement s, String table, LocalDate day) throws SQLException {
+        s.execute("CREATE TABLE IF NOT EXISTS " + table + "_p" + day.format(SUFFIX)
+                + " PARTITION OF " + table + " FOR VALUES FROM ('" + day + " 00:00:00+00') TO ('"
+                + day.plusDays(1) + " 00:00:00+00')");
+    }
+
+    /** Drops the day partitions of {@code table} whose whole day is past the retention. */
+    private static void dropOlderThan(Connection c, String table, LocalDate today, Duration keep) throws SQLException {
+        LocalDate oldestKept = today.minusDays(Math.max(1, keep.toDays()));
+        List<String> doomed = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT child.relname FROM pg_inherits i JOIN pg_class parent ON parent.oid = i.inhparent "
+                        + "JOIN pg_class child ON child.oid = i.inhrelid WHERE parent.relname = ?")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String name = rs.getString(1);
+                    String prefix = table + "_p";
+                    if (name.startsWith(prefix) && name.length() == prefix.length() + 8) {
+                        LocalDate day = LocalDate.parse(name.substring(prefix.length()), SUFFIX);
+                        if (day.isBefore(oldestKept)) {
+                            doomed.add(name);
+                        }
+                    }
+                }
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            for (String name : doomed) {
+                s.execute("DROP TABLE " + name);
+                LOG.info("Dropped partition {} (retention {})", name, keep);
+            }
+        }
+    }
+
+    /** True once partitions exist for every timestamp ingest accepts. */
+    public boolean isReady() {
+        LocalDate covered = coveredThrough;
+        return covered != null && !covered.isBefore(LocalDate.now(ZoneOffset.UTC).plusDays(1));
+    }
+
+    public String reason() {
+        return lastError == null ? "ok" : lastError;
+    }
+
+    @PreDestroy
+    void stop() {
+        scheduler.shutdownNow();
+    }
+}

@@ -1,0 +1,27 @@
+package dev.peephole.collector.storage;
+
+import io.micronaut.context.annotation.Value;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+
+/** How long each kind of data is kept. */
+@Singleton
+public class Retention {
+
+    private final Duration spans;
+    private final Duration points;
+
+    public Retention(@Value("${peephole.retention.spans:7d}") Duration spans,
+                     @Value("${peephole.retention.points:7d}") Duration points) {
+        this.spans = spans;
+        this.points = points;
+    }
+
+    public Duration spans() {
+        return spans;
+    }
+
+    public Duration points() {
+        return points;
+    }
+}
