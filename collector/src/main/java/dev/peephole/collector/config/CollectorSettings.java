@@ -25,6 +25,7 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_DB_USER", "unset", "user for PEEPHOLE_DB_URL", false),
             new Setting("PEEPHOLE_DB_PASSWORD", "unset", "password for PEEPHOLE_DB_URL", true),
             new Setting("PEEPHOLE_DB_POOL_SIZE", "8", "maximum connections the collector opens to its database", false),
+            new Setting("PEEPHOLE_ADMIN_PASSWORD", "generated", "the admin user's password on first start; when generated it is printed once", true),
             new Setting("PEEPHOLE_AGENT_TOKEN", "generated", "the secret agents present; when generated it is written to DATA_DIR/agent-token", true),
             new Setting("PEEPHOLE_GRPC_THREADS", "8", "threads serving agent streams", false),
             new Setting("PEEPHOLE_INGEST_WRITERS", "2", "threads committing batches to the database", false),

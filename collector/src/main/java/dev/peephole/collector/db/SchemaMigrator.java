@@ -37,6 +37,7 @@ public class SchemaMigrator {
     private volatile StorageFlavour flavour;
     private volatile String schemaVersion;
     private volatile String lastError = "not attempted yet";
+    private final java.util.List<Runnable> onMigrated = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public SchemaMigrator(ConnectionPool pool) {
         this.dataSource = pool.dataSource();
@@ -71,6 +72,9 @@ public class SchemaMigrator {
             this.schemaVersion = version;
             this.lastError = null;
             LOG.info("Schema at version {} on {}", version, detected);
+            for (Runnable r : onMigrated) {
+                runQuietly(r);
+            }
             return true;
         } catch (RuntimeException | SQLException e) {
             String message = rootMessage(e);
@@ -98,6 +102,26 @@ public class SchemaMigrator {
             t = t.getCause();
         }
         return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    }
+
+    /**
+     * Runs {@code action} once the schema is in place: now if it already is, else right
+     * after the migration succeeds (on the migrator's thread).
+     */
+    public synchronized void whenMigrated(Runnable action) {
+        if (schemaVersion != null) {
+            runQuietly(action);
+        } else {
+            onMigrated.add(action);
+        }
+    }
+
+    private static void runQuietly(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warn("Start-up task after migration failed: {}", e.toString());
+        }
     }
 
     /** True once every migration has been applied. */

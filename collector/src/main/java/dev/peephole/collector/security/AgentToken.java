@@ -49,6 +49,10 @@ public class AgentToken {
         this.tokenFile = Path.of(dataDir).resolve("agent-token");
         if (configured != null && !configured.isBlank()) {
             this.expectedHash = sha256(configured.trim());
+        } else {
+            // Generate (or adopt the shared one) as soon as the database is there, so the
+            // token file exists before the first agent asks.
+            schema.whenMigrated(this::loadOrGenerate);
         }
     }
 
