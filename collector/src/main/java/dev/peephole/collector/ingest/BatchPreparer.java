@@ -66,6 +66,7 @@ public class BatchPreparer {
         }
 
         PgBinaryCopy spanRows = new PgBinaryCopy(batch.getSpansCount() * 256);
+        java.util.Set<PreparedBatch.SpanOperation> operations = new java.util.HashSet<>();
         int rejectedSpans = 0;
         ByteArrayOutputStream json = new ByteArrayOutputStream(256);
         for (Span s : batch.getSpansList()) {
@@ -74,6 +75,8 @@ public class BatchPreparer {
                 rejectedSpans++;
                 continue;
             }
+            operations.add(new PreparedBatch.SpanOperation(agent.serviceName(), PgBinaryCopy.withoutNul(s.getName()),
+                    s.getKindValue()));
             spanRows.startRow(14)
                     .bytea(s.getTraceId().toByteArray())
                     .bytea(s.getSpanId().toByteArray())
@@ -96,7 +99,7 @@ public class BatchPreparer {
                     + limits.maxTimeSkewNanos() / 3_600_000_000_000L + " h from now");
         }
         return new PreparedBatch(agent.agentId(), agent.sessionId(), batch.getSequence(), points, spanRows,
-                spanRows.rows(), metadata, rejectedPoints, rejectedSpans, reasons);
+                spanRows.rows(), metadata, rejectedPoints, rejectedSpans, reasons, operations);
     }
 
     private int prepareMetric(AgentIdentity agent, MetricSeries m, long minTime, long maxTime,

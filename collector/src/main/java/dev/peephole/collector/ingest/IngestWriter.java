@@ -61,6 +61,7 @@ public class IngestWriter {
 
     private final DataSource dataSource;
     private final SeriesRegistry series;
+    private final OperationRegistry operations;
     private final StorageReadiness readiness;
     private final IngestStats stats;
     private final BlockingQueue<Job> queue;
@@ -70,11 +71,13 @@ public class IngestWriter {
     /** After this (System.nanoTime) a stopping writer gives up on the database. */
     private volatile long giveUpAtNanos = Long.MAX_VALUE;
 
-    public IngestWriter(ConnectionPool pool, SeriesRegistry series, StorageReadiness readiness, IngestStats stats,
+    public IngestWriter(ConnectionPool pool, SeriesRegistry series, OperationRegistry operations,
+                        StorageReadiness readiness, IngestStats stats,
                         @Value("${peephole.ingest.writers:2}") int writerCount,
                         @Value("${peephole.ingest.queue.batches:256}") int queueCapacity) {
         this.dataSource = pool.dataSource();
         this.series = series;
+        this.operations = operations;
         this.readiness = readiness;
         this.stats = stats;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
@@ -206,7 +209,9 @@ public class IngestWriter {
         long started = System.nanoTime();
         List<SeriesKey> keys = new ArrayList<>();
         Map<String, PreparedBatch.MetricMetadata> metadata = new HashMap<>();
+        Set<PreparedBatch.SpanOperation> ops = new HashSet<>();
         for (Job j : group) {
+            ops.addAll(j.batch().operations());
             for (PreparedBatch.SeriesPoints sp : j.batch().points()) {
                 keys.add(sp.key());
             }
@@ -216,6 +221,7 @@ public class IngestWriter {
         try (Connection c = dataSource.getConnection()) {
             Map<SeriesKey, Long> ids = series.resolve(c, keys);
             series.recordMetadata(c, metadata);
+            operations.record(c, ops);
             c.setAutoCommit(false);
             try {
                 Set<String> fresh = registerBatches(c, group);

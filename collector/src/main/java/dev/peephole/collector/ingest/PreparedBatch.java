@@ -22,7 +22,12 @@ public record PreparedBatch(String agentId,
                             Map<String, MetricMetadata> metadata,
                             int rejectedPoints,
                             int rejectedSpans,
-                            List<String> reasons) {
+                            List<String> reasons,
+                            java.util.Set<SpanOperation> operations) {
+
+    /** A (service, operation, kind) seen in a batch, for the Jaeger operations list. */
+    public record SpanOperation(String service, String operation, int kind) {
+    }
 
     /** The points of one series in this batch, timestamps in Unix nanoseconds. */
     public record SeriesPoints(SeriesKey key, long[] timesNanos, double[] values, int count) {

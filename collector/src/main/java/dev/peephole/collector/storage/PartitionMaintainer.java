@@ -91,6 +91,11 @@ public class PartitionMaintainer {
                     dropOlderThan(c, "spans", today, retention.spans());
                 }
                 try (PreparedStatement ps = c.prepareStatement(
+                        "DELETE FROM span_operations WHERE last_seen < now() - make_interval(secs => ?)")) {
+                    ps.setLong(1, retention.spans().toSeconds());
+                    ps.executeUpdate();
+                }
+                try (PreparedStatement ps = c.prepareStatement(
                         "DELETE FROM ingest_batches WHERE committed_at < now() - make_interval(secs => ?)")) {
                     ps.setLong(1, BATCH_RECORDS_KEPT.toSeconds());
                     ps.executeUpdate();
