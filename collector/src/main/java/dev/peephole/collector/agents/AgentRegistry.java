@@ -98,6 +98,47 @@ public class AgentRegistry {
         }
     }
 
+    /** An agent as /api/v1/agents shows it. */
+    @io.micronaut.serde.annotation.Serdeable
+    public record AgentView(String agentId, String serviceName, String serviceVersion, String hostName, long pid,
+                            String jvmVersion, String jvmVendor, String agentVersion,
+                            @io.micronaut.core.annotation.Nullable Instant processStartedAt, Instant firstSeen,
+                            Instant lastSeen, String state, @io.micronaut.core.annotation.Nullable String collectorId,
+                            long droppedSpans, long droppedPoints, double samplingRatio) {
+    }
+
+    /**
+     * Agents seen within {@code withinSeconds}. {@code state}: "connected" (stream open and a
+     * heartbeat within three intervals), "stale" (stream recorded open but silent, e.g. its
+     * collector died) or "disconnected".
+     */
+    public java.util.List<AgentView> list(long withinSeconds) throws SQLException {
+        flushHeartbeats();
+        java.util.List<AgentView> out = new java.util.ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT agent_id, service_name, service_version, host_name, pid, jvm_version, jvm_vendor, "
+                             + "agent_version, process_started_at, first_seen, last_seen, connected, collector_id, "
+                             + "dropped_spans, dropped_points, sampling_ratio, "
+                             + "last_seen > now() - make_interval(secs => ?) AS fresh FROM agents "
+                             + "WHERE last_seen > now() - make_interval(secs => ?) ORDER BY service_name, agent_id")) {
+            ps.setLong(1, 3L * HEARTBEAT_INTERVAL_SECONDS);
+            ps.setLong(2, withinSeconds);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Timestamp started = rs.getTimestamp(9);
+                    String state = !rs.getBoolean(12) ? "disconnected" : rs.getBoolean(17) ? "connected" : "stale";
+                    out.add(new AgentView(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            rs.getLong(5), rs.getString(6), rs.getString(7), rs.getString(8),
+                            started == null ? null : started.toInstant(), rs.getTimestamp(10).toInstant(),
+                            rs.getTimestamp(11).toInstant(), state, rs.getString(13), rs.getLong(14), rs.getLong(15),
+                            rs.getDouble(16)));
+                }
+            }
+        }
+        return out;
+    }
+
     public void heartbeat(String agentId, String sessionId, Heartbeat beat) {
         pendingBeats.put(agentId, new Beat(sessionId, Instant.now(), beat.getDroppedSpans(), beat.getDroppedPoints()));
     }

@@ -17,7 +17,8 @@ public class ConnectionPool {
 
     private final HikariDataSource pool;
 
-    public ConnectionPool(DatabaseLocation location, @Value("${peephole.db.pool.size:8}") int poolSize) {
+    public ConnectionPool(DatabaseLocation location, @Value("${peephole.db.pool.size:8}") int poolSize,
+                          io.micrometer.core.instrument.MeterRegistry meters) {
         HikariConfig config = new HikariConfig();
         config.setPoolName("peephole");
         config.setJdbcUrl(location.jdbcUrl());
@@ -31,6 +32,8 @@ public class ConnectionPool {
         config.setConnectionTimeout(3_000);
         config.setValidationTimeout(2_000);
         config.addDataSourceProperty("ApplicationName", "peephole-collector");
+        // hikaricp_connections_* on /metrics
+        config.setMetricRegistry(meters);
         this.pool = new HikariDataSource(config);
     }
 

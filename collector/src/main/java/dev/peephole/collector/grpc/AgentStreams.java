@@ -13,6 +13,11 @@ public class AgentStreams {
 
     private final Map<String, AgentStream> open = new ConcurrentHashMap<>();
 
+    public AgentStreams(io.micrometer.core.instrument.MeterRegistry meters) {
+        io.micrometer.core.instrument.Gauge.builder("peephole.agents.connected", open, Map::size)
+                .description("agent streams open on this collector").register(meters);
+    }
+
     void register(String agentId, AgentStream stream) {
         AgentStream previous = open.put(agentId, stream);
         if (previous != null && previous != stream) {

@@ -74,13 +74,16 @@ public class IngestWriter {
     public IngestWriter(ConnectionPool pool, SeriesRegistry series, OperationRegistry operations,
                         StorageReadiness readiness, IngestStats stats,
                         @Value("${peephole.ingest.writers:2}") int writerCount,
-                        @Value("${peephole.ingest.queue.batches:256}") int queueCapacity) {
+                        @Value("${peephole.ingest.queue.batches:256}") int queueCapacity,
+                        io.micrometer.core.instrument.MeterRegistry meters) {
         this.dataSource = pool.dataSource();
         this.series = series;
         this.operations = operations;
         this.readiness = readiness;
         this.stats = stats;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        io.micrometer.core.instrument.Gauge.builder("peephole.ingest.queue.depth", queue, BlockingQueue::size)
+                .description("batches waiting for commit").register(meters);
         for (int i = 0; i < writerCount; i++) {
             Thread t = new Thread(this::run, "peephole-ingest-writer-" + i);
             t.setDaemon(true);
@@ -282,8 +285,7 @@ public class IngestWriter {
                 }
             }
         }
-        stats.commits.increment();
-        stats.commitNanos.add(System.nanoTime() - started);
+        stats.commitTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         for (int i = 0; i < group.size(); i++) {
             Outcome o = outcomes.get(i);
             if (o.duplicate()) {

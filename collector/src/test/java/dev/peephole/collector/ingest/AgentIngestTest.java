@@ -58,6 +58,7 @@ class AgentIngestTest {
         props.put("peephole.grpc.port", 0);
         props.put("peephole.agent.token", TOKEN);
         props.put("peephole.ingest.max.series.per.metric", 3);
+        props.put("peephole.admin.password", "ingest-admin-1");
         server = ApplicationContext.run(EmbeddedServer.class, props);
         grpcPort = server.getApplicationContext().getBean(AgentGrpcServer.class).port();
     }
@@ -144,6 +145,38 @@ class AgentIngestTest {
             CollectorMessage again = expectAck(agent);
             assertThat(again.getAck().getDuplicate()).isTrue();
             assertThat(count("SELECT count(*) FROM spans WHERE agent_id = 'agent-store'")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void metricsAndAgentsShowWhatIngestDid() throws Exception {
+        dev.peephole.collector.support.Http http = new dev.peephole.collector.support.Http(server);
+        String admin = dev.peephole.collector.support.Http.basic("admin", "ingest-admin-1");
+        try (TestAgent agent = connected("agent-metrics", "doorbell")) {
+            agent.sendBatch(Batch.newBuilder().setSequence(1)
+                    .addMetrics(gauge("metrics.test", "k", "v", nowNanos(), 1))
+                    .addSpans(span(77, 1, 0, "metrics-span", nowNanos())).build());
+            expectAck(agent);
+
+            assertThat(http.get("/metrics", null).statusCode()).isEqualTo(401);
+            java.net.http.HttpResponse<String> metrics = http.get("/metrics", admin);
+            assertThat(metrics.statusCode()).isEqualTo(200);
+            assertThat(metrics.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+            assertThat(metrics.body()).contains("# TYPE peephole_ingest_points_total counter")
+                    .contains("peephole_ingest_batches_total{outcome=\"committed\"}")
+                    .contains("peephole_ingest_commit_seconds_bucket")
+                    .contains("peephole_ingest_queue_depth")
+                    .contains("peephole_agents_connected")
+                    .contains("hikaricp_connections_active");
+            double points = metrics.body().lines().filter(l -> l.startsWith("peephole_ingest_points_total "))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.indexOf(' ') + 1))).sum();
+            assertThat(points).isGreaterThanOrEqualTo(1);
+
+            java.net.http.HttpResponse<String> agents = http.get("/api/v1/agents", admin);
+            assertThat(agents.statusCode()).isEqualTo(200);
+            assertThat(agents.body()).contains("\"agentId\":\"agent-metrics\"").contains("\"state\":\"connected\"")
+                    .contains("\"hostName\":\"test-host\"").contains("\"samplingRatio\":1.0");
+            assertThat(http.get("/api/v1/agents?withinSeconds=-1", admin).statusCode()).isEqualTo(400);
         }
     }
 
