@@ -33,7 +33,9 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_INGEST_MAX_TIME_SKEW", "24h", "points and spans further than this from now are refused and counted", false),
             new Setting("PEEPHOLE_INGEST_MAX_SERIES_PER_METRIC", "10000", "a metric name takes no new series past this count", false),
             new Setting("PEEPHOLE_RETENTION_SPANS", "7d", "how long raw spans are kept", false),
-            new Setting("PEEPHOLE_RETENTION_POINTS", "7d", "how long raw metric points are kept", false));
+            new Setting("PEEPHOLE_RETENTION_POINTS", "7d", "how long raw metric points are kept", false),
+            new Setting("PEEPHOLE_ROLLUP_INTERVAL", "30s", "how often plain PostgreSQL's rollups are brought up to date (0s: never)", false),
+            new Setting("PEEPHOLE_RETENTION_ROLLUPS", "90d", "how long 1-minute and 1-hour rollups are kept", false));
 
     private CollectorSettings() {
     }

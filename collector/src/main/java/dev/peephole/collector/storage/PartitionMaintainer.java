@@ -86,9 +86,16 @@ public class PartitionMaintainer {
                     for (int d = -1; d <= 2; d++) {
                         createDay(s, "metric_points", today.plusDays(d));
                         createDay(s, "spans", today.plusDays(d));
+                        createDay(s, "metric_rollup_1m", today.plusDays(d));
                     }
                     dropOlderThan(c, "metric_points", today, retention.points());
                     dropOlderThan(c, "spans", today, retention.spans());
+                    dropOlderThan(c, "metric_rollup_1m", today, retention.rollups());
+                    try (PreparedStatement ps = c.prepareStatement(
+                            "DELETE FROM metric_rollup_1h WHERE bucket < now() - make_interval(secs => ?)")) {
+                        ps.setLong(1, retention.rollups().toSeconds());
+                        ps.executeUpdate();
+                    }
                 }
                 try (PreparedStatement ps = c.prepareStatement(
                         "DELETE FROM span_operations WHERE last_seen < now() - make_interval(secs => ?)")) {

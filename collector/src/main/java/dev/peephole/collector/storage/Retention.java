@@ -10,11 +10,14 @@ public class Retention {
 
     private final Duration spans;
     private final Duration points;
+    private final Duration rollups;
 
     public Retention(@Value("${peephole.retention.spans:7d}") Duration spans,
-                     @Value("${peephole.retention.points:7d}") Duration points) {
+                     @Value("${peephole.retention.points:7d}") Duration points,
+                     @Value("${peephole.retention.rollups:90d}") Duration rollups) {
         this.spans = spans;
         this.points = points;
+        this.rollups = rollups;
     }
 
     public Duration spans() {
@@ -23,5 +26,10 @@ public class Retention {
 
     public Duration points() {
         return points;
+    }
+
+    /** Both the 1-minute and the 1-hour rollups. */
+    public Duration rollups() {
+        return rollups;
     }
 }

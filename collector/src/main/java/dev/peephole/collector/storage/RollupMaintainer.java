@@ -1,0 +1,185 @@
+package dev.peephole.collector.storage;
+
+import dev.peephole.collector.db.ConnectionPool;
+import dev.peephole.collector.db.SchemaMigrator;
+import dev.peephole.collector.db.StorageFlavour;
+import io.micronaut.context.annotation.Context;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the 1-minute and 1-hour rollups of plain PostgreSQL up to date (TimescaleDB's
+ * continuous aggregates do this there). Every 30 s it aggregates the minutes completed
+ * since its watermark, going back {@link #RESTATE} to take in points that arrived a
+ * little late; hours likewise from the minutes. The watermarks live in the database, so
+ * any collector can continue; an advisory lock keeps two from doing the same work.
+ * Points later than {@link #RESTATE} are in the raw data but not in the rollups.
+ */
+@Context
+public class RollupMaintainer {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RollupMaintainer.class);
+    static final Duration RESTATE = Duration.ofMinutes(2);
+    private static final long ADVISORY_LOCK_KEY = 0x726f6c6c7570L;
+    static final String MINUTE_WATERMARK = "rollup_1m_complete_through";
+    static final String HOUR_WATERMARK = "rollup_1h_complete_through";
+    /** The first run aggregates at most this far back. */
+    private static final Duration FIRST_RUN_REACH = Duration.ofDays(1);
+
+    private final DataSource dataSource;
+    private final SchemaMigrator schema;
+    private final PartitionMaintainer partitions;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "peephole-rollups");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final Duration interval;
+
+    public RollupMaintainer(ConnectionPool pool, SchemaMigrator schema, PartitionMaintainer partitions,
+                            @io.micronaut.context.annotation.Value("${peephole.rollup.interval:30s}") Duration interval) {
+        this.dataSource = pool.dataSource();
+        this.schema = schema;
+        this.partitions = partitions;
+        this.interval = interval;
+    }
+
+    @PostConstruct
+    void start() {
+        // 0 switches the schedule off (tests drive runOnce themselves).
+        if (!interval.isZero()) {
+            scheduler.scheduleWithFixedDelay(this::runQuietly, 5_000, interval.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void runQuietly() {
+        try {
+            runOnce(Instant.now());
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("Rollup maintenance failed: {}", e.getMessage());
+        }
+    }
+
+    /** Aggregates what is due at {@code now}; returns false when there was nothing to do here. */
+    public synchronized boolean runOnce(Instant now) throws SQLException {
+        if (!schema.isMigrated() || schema.flavour().orElseThrow() != StorageFlavour.POSTGRES || !partitions.isReady()) {
+            return false;
+        }
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT pg_try_advisory_xact_lock(" + ADVISORY_LOCK_KEY + ")")) {
+                rs.next();
+                if (!rs.getBoolean(1)) {
+                    c.rollback();
+                    return false;
+                }
+            }
+            Instant minuteEnd = now.truncatedTo(ChronoUnit.MINUTES);
+            // Never further back than a day: older days have no rollup partition to write into
+            // (a collector down longer than that leaves those days without rollups).
+            Instant reach = minuteEnd.minus(FIRST_RUN_REACH);
+            Instant minuteFrom = watermark(c, MINUTE_WATERMARK).map(w -> w.minus(RESTATE))
+                    .filter(w -> w.isAfter(reach)).orElse(reach);
+            if (minuteFrom.isBefore(minuteEnd)) {
+                aggregateMinutes(c, minuteFrom, minuteEnd);
+                setWatermark(c, MINUTE_WATERMARK, minuteEnd);
+            }
+            Instant hourEnd = now.truncatedTo(ChronoUnit.HOURS);
+            Instant hourFrom = watermark(c, HOUR_WATERMARK).map(w -> w.minus(Duration.ofHours(1)))
+                    .orElse(hourEnd.minus(FIRST_RUN_REACH));
+            if (hourFrom.isBefore(hourEnd)) {
+                aggregateHours(c, hourFrom, hourEnd);
+                setWatermark(c, HOUR_WATERMARK, hourEnd);
+            }
+            c.commit();
+            return true;
+        }
+    }
+
+    private static void aggregateMinutes(Connection c, Instant from, Instant to) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO metric_rollup_1m (series_id, bucket, first_t, first_v, last_t, last_v, min_v, max_v, sum_v, count_v) "
+                        + "SELECT series_id, date_bin('1 minute', t, timestamptz 'epoch') AS bucket, min(t), "
+                        + "(array_agg(v ORDER BY t))[1], max(t), (array_agg(v ORDER BY t DESC))[1], "
+                        + "min(v), max(v), sum(v), count(*) FROM metric_points WHERE t >= ? AND t < ? "
+                        + "GROUP BY 1, 2 " + upsert())) {
+            ps.setTimestamp(1, Timestamp.from(from));
+            ps.setTimestamp(2, Timestamp.from(to));
+            ps.executeUpdate();
+        }
+    }
+
+    private static void aggregateHours(Connection c, Instant from, Instant to) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO metric_rollup_1h (series_id, bucket, first_t, first_v, last_t, last_v, min_v, max_v, sum_v, count_v) "
+                        + "SELECT series_id, date_bin('1 hour', bucket, timestamptz 'epoch') AS hour, min(first_t), "
+                        + "(array_agg(first_v ORDER BY first_t))[1], max(last_t), (array_agg(last_v ORDER BY last_t DESC))[1], "
+                        + "min(min_v), max(max_v), sum(sum_v), sum(count_v) FROM metric_rollup_1m "
+                        + "WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2 " + upsert())) {
+            ps.setTimestamp(1, Timestamp.from(from));
+            ps.setTimestamp(2, Timestamp.from(to));
+            ps.executeUpdate();
+        }
+    }
+
+    private static String upsert() {
+        return "ON CONFLICT (series_id, bucket) DO UPDATE SET first_t = excluded.first_t, first_v = excluded.first_v, "
+                + "last_t = excluded.last_t, last_v = excluded.last_v, min_v = excluded.min_v, max_v = excluded.max_v, "
+                + "sum_v = excluded.sum_v, count_v = excluded.count_v";
+    }
+
+    /** Where the rollups of plain PostgreSQL are complete up to (exclusive); empty before the first run. */
+    public Optional<Instant> minuteRollupsCompleteThrough() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return watermark(c, MINUTE_WATERMARK);
+        }
+    }
+
+    public Optional<Instant> hourRollupsCompleteThrough() throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            return watermark(c, HOUR_WATERMARK);
+        }
+    }
+
+    private static Optional<Instant> watermark(Connection c, String key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT value FROM collector_state WHERE key = ?")) {
+            ps.setString(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(Instant.parse(rs.getString(1))) : Optional.empty();
+            }
+        }
+    }
+
+    private static void setWatermark(Connection c, String key, Instant value) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO collector_state (key, value, updated_at) VALUES (?, ?, now()) "
+                        + "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()")) {
+            ps.setString(1, key);
+            ps.setString(2, value.toString());
+            ps.executeUpdate();
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        scheduler.shutdownNow();
+    }
+}

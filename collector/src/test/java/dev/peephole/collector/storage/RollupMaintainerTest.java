@@ -1,0 +1,111 @@
+package dev.peephole.collector.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peephole.collector.db.ConnectionPool;
+import dev.peephole.collector.support.TestPostgres;
+import io.micronaut.context.ApplicationContext;
+import io.micronaut.runtime.server.EmbeddedServer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The 1-minute and 1-hour rollups the collector maintains on plain PostgreSQL. */
+class RollupMaintainerTest {
+
+    private static EmbeddedServer server;
+
+    @BeforeAll
+    static void start() {
+        Map<String, Object> props = new HashMap<>();
+        props.put("micronaut.server.port", -1);
+        props.put("peephole.db.url", TestPostgres.newDatabase());
+        props.put("peephole.db.user", "postgres");
+        props.put("peephole.grpc.port", 0);
+        props.put("peephole.agent.token", "r");
+        props.put("peephole.rollup.interval", "0s");
+        server = ApplicationContext.run(EmbeddedServer.class, props);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Test
+    void minutesAndHoursAreAggregatedAndLatePointsWithinTheRestateWindowAreTakenIn() throws Exception {
+        Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(2, ChronoUnit.HOURS);
+        long series;
+        try (Connection c = connection(); Statement s = c.createStatement()) {
+            ResultSet rs = s.executeQuery("INSERT INTO metric_series (metric_name, labels) VALUES ('rollup_test', '{}') RETURNING id");
+            rs.next();
+            series = rs.getLong(1);
+            // minute 0: 1, 5, 3 at :00 :20 :40; minute 1: 10 at :10
+            insert(c, series, hour, 1);
+            insert(c, series, hour.plusSeconds(20), 5);
+            insert(c, series, hour.plusSeconds(40), 3);
+            insert(c, series, hour.plusSeconds(70), 10);
+        }
+        RollupMaintainer rollups = server.getApplicationContext().getBean(RollupMaintainer.class);
+        Instant now = hour.plus(90, ChronoUnit.MINUTES);
+        assertThat(rollups.runOnce(now)).isTrue();
+
+        assertThat(row("metric_rollup_1m", series, hour))
+                .isEqualTo("first=1.0@0 last=3.0@40 min=1.0 max=5.0 sum=9.0 count=3");
+        assertThat(row("metric_rollup_1m", series, hour.plusSeconds(60)))
+                .isEqualTo("first=10.0@70 last=10.0@70 min=10.0 max=10.0 sum=10.0 count=1");
+        assertThat(row("metric_rollup_1h", series, hour))
+                .isEqualTo("first=1.0@0 last=10.0@70 min=1.0 max=10.0 sum=19.0 count=4");
+        assertThat(rollups.minuteRollupsCompleteThrough()).contains(now.truncatedTo(ChronoUnit.MINUTES));
+
+        // A point one minute late, for a minute already rolled up: the next run takes it in.
+        try (Connection c = connection()) {
+            insert(c, series, now.minusSeconds(50), 7);
+        }
+        rollups.runOnce(now.plusSeconds(30));
+        Instant lateMinute = now.minusSeconds(50).truncatedTo(ChronoUnit.MINUTES);
+        assertThat(row("metric_rollup_1m", series, lateMinute)).endsWith("sum=7.0 count=1");
+    }
+
+    private static Connection connection() throws Exception {
+        return server.getApplicationContext().getBean(ConnectionPool.class).dataSource().getConnection();
+    }
+
+    private static void insert(Connection c, long series, Instant t, double v) throws Exception {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO metric_points (series_id, t, v) VALUES (?, ?, ?)")) {
+            ps.setLong(1, series);
+            ps.setTimestamp(2, Timestamp.from(t));
+            ps.setDouble(3, v);
+            ps.executeUpdate();
+        }
+    }
+
+    private static String row(String table, long series, Instant bucket) throws Exception {
+        try (Connection c = connection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT first_v, extract(epoch FROM first_t - ?)::int, last_v, extract(epoch FROM last_t - ?)::int, "
+                        + "min_v, max_v, sum_v, count_v FROM " + table + " WHERE series_id = ? AND bucket = ?")) {
+            Timestamp hourStart = Timestamp.from(bucket.truncatedTo(ChronoUnit.HOURS));
+            ps.setTimestamp(1, hourStart);
+            ps.setTimestamp(2, hourStart);
+            ps.setLong(3, series);
+            ps.setTimestamp(4, Timestamp.from(bucket));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return "no row";
+                }
+                return "first=" + rs.getDouble(1) + "@" + rs.getInt(2) + " last=" + rs.getDouble(3) + "@" + rs.getInt(4)
+                        + " min=" + rs.getDouble(5) + " max=" + rs.getDouble(6) + " sum=" + rs.getDouble(7)
+                        + " count=" + rs.getLong(8);
+            }
+        }
+    }
+}
