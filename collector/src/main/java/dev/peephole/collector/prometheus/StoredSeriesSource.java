@@ -1,0 +1,182 @@
+package dev.peephole.collector.prometheus;
+
+import dev.peephole.collector.db.ConnectionPool;
+import dev.peephole.collector.db.SchemaMigrator;
+import dev.peephole.collector.db.StorageFlavour;
+import dev.peephole.collector.promql.LabelMatcher;
+import dev.peephole.collector.promql.PromQLEvalException;
+import dev.peephole.collector.promql.SelectHints;
+import dev.peephole.collector.promql.Series;
+import dev.peephole.collector.promql.SeriesSource;
+import dev.peephole.collector.storage.RollupMaintainer;
+import jakarta.inject.Singleton;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * The PromQL engine's view of the stored points. For range queries whose step is at
+ * least a minute (an hour), it reads the 1-minute (1-hour) rollups instead of the raw
+ * points: the last sample of each bucket, with its own timestamp. Functions that need
+ * every sample of a range ({@code *_over_time} but last_over_time, irate, idelta,
+ * resets, changes) always read raw points. The part of the range the rollups do not
+ * cover yet is read raw.
+ */
+@Singleton
+public class StoredSeriesSource implements SeriesSource {
+
+    /** Functions whose answer depends on every raw sample in the range. */
+    private static final Set<String> NEEDS_EVERY_SAMPLE = Set.of(
+            "avg_over_time", "min_over_time", "max_over_time", "sum_over_time", "count_over_time",
+            "quantile_over_time", "stddev_over_time", "stdvar_over_time", "present_over_time",
+            "irate", "idelta", "resets", "changes", "absent_over_time", "mad_over_time");
+
+    private static final long MINUTE = 60_000L;
+    private static final long HOUR = 3_600_000L;
+
+    private final DataSource dataSource;
+    private final StoredSeries series;
+    private final SchemaMigrator schema;
+    private final RollupMaintainer rollups;
+
+    public StoredSeriesSource(ConnectionPool pool, StoredSeries series, SchemaMigrator schema, RollupMaintainer rollups) {
+        this.dataSource = pool.dataSource();
+        this.series = series;
+        this.schema = schema;
+        this.rollups = rollups;
+    }
+
+    @Override
+    public List<Series> select(List<LabelMatcher> matchers, SelectHints hints) {
+        try {
+            List<StoredSeries.Ref> refs = series.find(matchers);
+            if (refs.isEmpty()) {
+                return List.of();
+            }
+            long[] ids = new long[refs.size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = refs.get(i).id();
+            }
+            Map<Long, Samples> samples = read(ids, hints);
+            List<Series> out = new ArrayList<>(refs.size());
+            for (StoredSeries.Ref ref : refs) {
+                Samples s = samples.get(ref.id());
+                if (s != null && s.size > 0) {
+                    out.add(new Series(ref.labels(), Arrays.copyOf(s.t, s.size), Arrays.copyOf(s.v, s.size)));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new PromQLEvalException("storage error: " + e.getMessage());
+        }
+    }
+
+    /** Which table serves these hints, and up to where (exclusive) it is complete. */
+    private record Plan(String table, long rollupUntilMs) {
+    }
+
+    Plan plan(SelectHints hints) throws SQLException {
+        if (NEEDS_EVERY_SAMPLE.contains(hints.function())) {
+            return new Plan(null, Long.MIN_VALUE);
+        }
+        boolean timescale = schema.flavour().orElse(StorageFlavour.POSTGRES) == StorageFlavour.TIMESCALEDB;
+        if (hints.stepMs() >= HOUR) {
+            Optional<Instant> through = timescale ? Optional.of(Instant.ofEpochMilli(Long.MAX_VALUE / 2))
+                    : rollups.hourRollupsCompleteThrough();
+            if (through.isPresent()) {
+                return new Plan("metric_rollup_1h", through.get().toEpochMilli());
+            }
+        }
+        if (hints.stepMs() >= MINUTE) {
+            Optional<Instant> through = timescale ? Optional.of(Instant.ofEpochMilli(Long.MAX_VALUE / 2))
+                    : rollups.minuteRollupsCompleteThrough();
+            if (through.isPresent()) {
+                return new Plan("metric_rollup_1m", through.get().toEpochMilli());
+            }
+        }
+        return new Plan(null, Long.MIN_VALUE);
+    }
+
+    private Map<Long, Samples> read(long[] ids, SelectHints hints) throws SQLException {
+        Plan plan = plan(hints);
+        Map<Long, Samples> out = new HashMap<>();
+        long rawFrom = hints.startMs();
+        try (Connection c = dataSource.getConnection()) {
+            if (plan.table() != null && plan.rollupUntilMs() > hints.startMs()) {
+                long until = Math.min(plan.rollupUntilMs(), hints.endMs() + 1);
+                // Buckets that start inside the range and end before the rollups' watermark.
+                query(c, "SELECT series_id, (extract(epoch FROM last_t) * 1000)::bigint, last_v FROM " + plan.table()
+                        + " WHERE series_id = ANY (?) AND bucket >= ? AND bucket < ? ORDER BY series_id, bucket",
+                        ids, hints.startMs(), until, hints.endMs(), out);
+                rawFrom = until;
+            }
+            if (rawFrom <= hints.endMs()) {
+                query(c, "SELECT series_id, (extract(epoch FROM t) * 1000)::bigint, v FROM metric_points "
+                                + "WHERE series_id = ANY (?) AND t >= ? AND t <= ? ORDER BY series_id, t",
+                        ids, rawFrom, hints.endMs(), hints.endMs(), out);
+            }
+        }
+        return out;
+    }
+
+    /** Runs a (series_id, t ms, v) query bound to ids, [fromMs, toMs]; keeps samples with fromMs <= t <= maxT. */
+    private static void query(Connection c, String sql, long[] ids, long fromMs, long toMs, long maxT,
+                              Map<Long, Samples> out) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            Long[] boxed = new Long[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                boxed[i] = ids[i];
+            }
+            ps.setArray(1, c.createArrayOf("bigint", boxed));
+            ps.setTimestamp(2, Timestamp.from(Instant.ofEpochMilli(fromMs)));
+            ps.setTimestamp(3, Timestamp.from(Instant.ofEpochMilli(toMs)));
+            try (ResultSet rs = ps.executeQuery()) {
+                long currentId = Long.MIN_VALUE;
+                Samples current = null;
+                while (rs.next()) {
+                    long id = rs.getLong(1);
+                    if (id != currentId) {
+                        currentId = id;
+                        current = out.computeIfAbsent(id, k -> new Samples());
+                    }
+                    long t = rs.getLong(2);
+                    if (t < fromMs || t > maxT) {
+                        continue;
+                    }
+                    current.add(t, rs.getDouble(3));
+                }
+            }
+        }
+    }
+
+    /** A growable pair of arrays. */
+    private static final class Samples {
+        long[] t = new long[64];
+        double[] v = new double[64];
+        int size;
+
+        void add(long time, double value) {
+            if (size > 0 && time <= t[size - 1]) {
+                return; // keep time strictly increasing (duplicates from a retried batch or overlapping reads)
+            }
+            if (size == t.length) {
+                t = Arrays.copyOf(t, size * 2);
+                v = Arrays.copyOf(v, size * 2);
+            }
+            t[size] = time;
+            v[size] = value;
+            size++;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.peephole.collector.promql;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
+
+/** Formatting helpers matching Prometheus' JSON output. */
+public final class PromQLFormat {
+    private static final double TWO_53 = 9007199254740992.0;
+
+    private PromQLFormat() {
+    }
+
+    /**
+     * Formats a sample value like Prometheus' JSON API: {@code "NaN"}, {@code "+Inf"}, {@code "-Inf"}, otherwise Go's
+     * {@code strconv.FormatFloat(v, 'f', -1, 64)}: the shortest decimal that round-trips, without exponent.
+     */
+    public static String formatValue(double v) {
+        if (Double.isNaN(v)) {
+            return "NaN";
+        }
+        if (v == Double.POSITIVE_INFINITY) {
+            return "+Inf";
+        }
+        if (v == Double.NEGATIVE_INFINITY) {
+            return "-Inf";
+        }
+        if (v == 0) {
+            return (Double.doubleToRawLongBits(v) < 0) ? "-0" : "0";
+        }
+        double a = Math.abs(v);
+        String s;
+        if (a < TWO_53 && a == Math.rint(a)) {
+            s = Long.toString((long) a);
+        } else {
+            s = shortest(a);
+        }
+        return v < 0 ? "-" + s : s;
+    }
+
+    /** Formats a millisecond timestamp as Prometheus does: seconds, with a 3-digit fraction if not whole. */
+    public static String formatTimestamp(long tMs) {
+        StringBuilder sb = new StringBuilder();
+        long t = tMs;
+        if (t < 0) {
+            sb.append('-');
+            t = -t;
+        }
+        sb.append(t / 1000);
+        long frac = t % 1000;
+        if (frac != 0) {
+            sb.append('.');
+            if (frac < 100) {
+                sb.append('0');
+            }
+            if (frac < 10) {
+                sb.append('0');
+            }
+            sb.append(frac);
+        }
+        return sb.toString();
+    }
+
+    /** Shortest round-tripping decimal of a positive finite double, closest to the exact value among the shortest. */
+    static String shortest(double a) {
+        BigDecimal exact = new BigDecimal(a);
+        int p = significantDigits(Double.toString(a));
+        BigDecimal best = bestAt(exact, a, p);
+        while (best == null && p < 17) {
+            p++;
+            best = bestAt(exact, a, p);
+        }
+        while (p > 1) {
+            BigDecimal shorter = bestAt(exact, a, p - 1);
+            if (shorter == null) {
+                break;
+            }
+            best = shorter;
+            p--;
+        }
+        if (best == null) {
+            best = exact;
+        }
+        return best.stripTrailingZeros().toPlainString();
+    }
+
+    private static BigDecimal bestAt(BigDecimal exact, double a, int p) {
+        BigDecimal lo = exact.round(new MathContext(p, RoundingMode.FLOOR));
+        BigDecimal hi = exact.round(new MathContext(p, RoundingMode.CEILING));
+        boolean loOk = lo.signum() > 0 && Double.parseDouble(lo.toString()) == a;
+        boolean hiOk = Double.parseDouble(hi.toString()) == a;
+        if (loOk && hiOk) {
+            int c = exact.subtract(lo).compareTo(hi.subtract(exact));
+            if (c < 0) {
+                return lo;
+            }
+            if (c > 0) {
+                return hi;
+            }
+            return lo.unscaledValue().testBit(0) ? hi : lo;
+        }
+        if (loOk) {
+            return lo;
+        }
+        return hiOk ? hi : null;
+    }
+
+    private static int significantDigits(String javaRepr) {
+        int e = javaRepr.indexOf('E');
+        String m = e >= 0 ? javaRepr.substring(0, e) : javaRepr;
+        StringBuilder d = new StringBuilder();
+        for (int i = 0; i < m.length(); i++) {
+            char c = m.charAt(i);
+            if (c >= '0' && c <= '9') {
+                d.append(c);
+            }
+        }
+        int start = 0;
+        while (start < d.length() - 1 && d.charAt(start) == '0') {
+            start++;
+        }
+        int end = d.length();
+        while (end > start + 1 && d.charAt(end - 1) == '0') {
+            end--;
+        }
+        return Math.max(1, end - start);
+    }
+}

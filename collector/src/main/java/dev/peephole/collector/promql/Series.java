@@ -1,0 +1,50 @@
+package dev.peephole.collector.promql;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * A time series: labels and samples sorted by time. Used both as input from a {@link SeriesSource} (raw samples)
+ * and as matrix output of a query.
+ */
+public record Series(Labels labels, long[] timestampsMs, double[] values) {
+    public Series {
+        Objects.requireNonNull(labels, "labels");
+        Objects.requireNonNull(timestampsMs, "timestampsMs");
+        Objects.requireNonNull(values, "values");
+        if (timestampsMs.length != values.length) {
+            throw new IllegalArgumentException("timestamps and values differ in length");
+        }
+    }
+
+    /** Number of samples. */
+    public int size() {
+        return values.length;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof Series)) {
+            return false;
+        }
+        Series s = (Series) o;
+        return labels.equals(s.labels) && Arrays.equals(timestampsMs, s.timestampsMs) && Arrays.equals(values, s.values);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * labels.hashCode() + Arrays.hashCode(timestampsMs)) + Arrays.hashCode(values);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(labels.toString()).append(" [");
+        for (int i = 0; i < values.length; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append(PromQLFormat.formatValue(values[i])).append(" @").append(PromQLFormat.formatTimestamp(timestampsMs[i]));
+        }
+        return sb.append(']').toString();
+    }
+}

@@ -1,0 +1,5 @@
+package dev.peephole.collector.promql;
+
+/** The value of a string result. */
+public record StringResult(long tMs, String value) {
+}
