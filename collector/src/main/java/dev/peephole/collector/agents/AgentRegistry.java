@@ -71,7 +71,7 @@ public class AgentRegistry {
                              + "jvm_vendor = excluded.jvm_vendor, agent_version = excluded.agent_version, "
                              + "process_started_at = excluded.process_started_at, last_seen = excluded.last_seen, "
                              + "connected = true, collector_id = excluded.collector_id "
-                             + "RETURNING sampling_ratio, settings_version")) {
+                             + "RETURNING sampling_ratio, settings_version, enabled_rules, disabled_rules")) {
             ps.setString(1, hello.getAgentId());
             ps.setString(2, hello.getSessionId());
             ps.setString(3, hello.getServiceName());
@@ -89,11 +89,7 @@ public class AgentRegistry {
             ps.setString(13, COLLECTOR_ID);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
-                return Settings.newBuilder()
-                        .setSamplingRatio(rs.getDouble(1))
-                        .setVersion(rs.getLong(2))
-                        .setHeartbeatIntervalSeconds(HEARTBEAT_INTERVAL_SECONDS)
-                        .build();
+                return settings(rs.getDouble(1), rs.getLong(2), rs.getArray(3), rs.getArray(4));
             }
         }
     }
@@ -133,6 +129,62 @@ public class AgentRegistry {
                             started == null ? null : started.toInstant(), rs.getTimestamp(10).toInstant(),
                             rs.getTimestamp(11).toInstant(), state, rs.getString(13), rs.getLong(14), rs.getLong(15),
                             rs.getDouble(16)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Settings settings(double ratio, long version, java.sql.Array enabled, java.sql.Array disabled)
+            throws SQLException {
+        return Settings.newBuilder()
+                .setSamplingRatio(ratio)
+                .setVersion(version)
+                .addAllEnabledRules(java.util.Arrays.asList((String[]) enabled.getArray()))
+                .addAllDisabledRules(java.util.Arrays.asList((String[]) disabled.getArray()))
+                .setHeartbeatIntervalSeconds(HEARTBEAT_INTERVAL_SECONDS)
+                .build();
+    }
+
+    /**
+     * Changes an agent's settings; returns the new settings, or empty when no such agent.
+     * The version goes up by one, which is how every collector notices the change.
+     */
+    public java.util.Optional<Settings> changeSettings(String agentId, double samplingRatio,
+                                                       java.util.List<String> enabledRules,
+                                                       java.util.List<String> disabledRules) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "UPDATE agents SET sampling_ratio = ?, enabled_rules = ?, disabled_rules = ?, "
+                             + "settings_version = settings_version + 1 WHERE agent_id = ? "
+                             + "RETURNING sampling_ratio, settings_version, enabled_rules, disabled_rules")) {
+            ps.setDouble(1, samplingRatio);
+            ps.setArray(2, c.createArrayOf("text", enabledRules.toArray(new String[0])));
+            ps.setArray(3, c.createArrayOf("text", disabledRules.toArray(new String[0])));
+            ps.setString(4, agentId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return java.util.Optional.empty();
+                }
+                return java.util.Optional.of(settings(rs.getDouble(1), rs.getLong(2), rs.getArray(3), rs.getArray(4)));
+            }
+        }
+    }
+
+    /** Current settings of the given agents, by agent id. */
+    public Map<String, Settings> settingsOf(java.util.Collection<String> agentIds) throws SQLException {
+        Map<String, Settings> out = new java.util.HashMap<>();
+        if (agentIds.isEmpty()) {
+            return out;
+        }
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "SELECT agent_id, sampling_ratio, settings_version, enabled_rules, disabled_rules FROM agents "
+                             + "WHERE agent_id = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("text", agentIds.toArray(new String[0])));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getString(1), settings(rs.getDouble(2), rs.getLong(3), rs.getArray(4), rs.getArray(5)));
                 }
             }
         }

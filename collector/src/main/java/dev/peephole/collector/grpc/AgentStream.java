@@ -39,6 +39,8 @@ final class AgentStream implements StreamObserver<byte[]> {
     private int inFlight;
     private boolean halfClosed;
     private boolean finished;
+    /** The settings version this agent was last sent. */
+    private volatile long settingsVersion;
 
     AgentStream(ServerCallStreamObserver<CollectorMessage> out, AgentRegistry registry, BatchPreparer preparer,
                 IngestWriter writer, IngestStats stats, AgentStreams streams) {
@@ -96,6 +98,7 @@ final class AgentStream implements StreamObserver<byte[]> {
         identity = new AgentIdentity(hello.getAgentId(), hello.getSessionId(), hello.getServiceName(),
                 hello.getHostName());
         streams.register(identity.agentId(), this);
+        settingsVersion = settings.getVersion();
         send(CollectorMessage.newBuilder().setSettings(settings).build());
         LOG.info("Agent {} ({} on {}) connected", identity.agentId(), identity.serviceName(), identity.hostName());
     }
@@ -173,10 +176,11 @@ final class AgentStream implements StreamObserver<byte[]> {
         }
     }
 
-    /** Pushes new settings to the agent. */
+    /** Pushes settings to the agent unless it already has this version or a newer one. */
     void push(Settings settings) {
         synchronized (lock) {
-            if (!finished) {
+            if (!finished && settings.getVersion() > settingsVersion) {
+                settingsVersion = settings.getVersion();
                 send(CollectorMessage.newBuilder().setSettings(settings).build());
             }
         }

@@ -39,6 +39,11 @@ public class AgentStreams {
         return true;
     }
 
+    /** Agent ids with a stream open here. */
+    public java.util.Set<String> connectedIds() {
+        return java.util.Set.copyOf(open.keySet());
+    }
+
     public int connectedCount() {
         return open.size();
     }

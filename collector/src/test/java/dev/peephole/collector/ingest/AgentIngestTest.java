@@ -181,6 +181,38 @@ class AgentIngestTest {
     }
 
     @Test
+    void adminsChangeAnAgentsSettingsAndTheAgentGetsThemOnItsStream() throws Exception {
+        dev.peephole.collector.support.Http http = new dev.peephole.collector.support.Http(server);
+        String admin = dev.peephole.collector.support.Http.basic("admin", "ingest-admin-1");
+        try (TestAgent agent = connected("agent-settings", "doorbell")) {
+            java.net.http.HttpResponse<String> r = http.send("PUT", "/api/v1/agents/agent-settings/settings", admin,
+                    "{\"samplingRatio\":0.25,\"disabledRules\":[\"camera-capture\"]}");
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            CollectorMessage pushed = agent.next(20);
+            assertThat(pushed).isNotNull();
+            assertThat(pushed.hasSettings()).isTrue();
+            assertThat(pushed.getSettings().getSamplingRatio()).isEqualTo(0.25);
+            assertThat(pushed.getSettings().getVersion()).isEqualTo(2);
+            assertThat(pushed.getSettings().getDisabledRulesList()).containsExactly("camera-capture");
+            // Not pushed twice: the 2-second poll sees the agent already has version 2.
+            assertThat(agent.next(3)).isNull();
+
+            assertThat(http.send("PUT", "/api/v1/agents/agent-settings/settings", admin,
+                    "{\"samplingRatio\":2}").statusCode()).isEqualTo(400);
+            assertThat(http.send("PUT", "/api/v1/agents/nobody/settings", admin,
+                    "{\"samplingRatio\":0.5}").statusCode()).isEqualTo(404);
+            assertThat(text("SELECT actor || ' ' || action || ' ' || target FROM audit_log WHERE action = 'agent.settings'"))
+                    .isEqualTo("admin agent.settings agent-settings");
+        }
+        // A reconnecting agent gets its stored settings in the first message.
+        try (TestAgent again = new TestAgent(grpcPort, TOKEN, "agent-settings")) {
+            again.sendHello("doorbell");
+            CollectorMessage first = again.next(20);
+            assertThat(first.getSettings().getSamplingRatio()).isEqualTo(0.25);
+        }
+    }
+
+    @Test
     void timestampsFarFromNowAreRefusedAndCountedNotStored() throws Exception {
         try (TestAgent agent = connected("agent-skew", "doorbell")) {
             long t = nowNanos();
