@@ -39,6 +39,8 @@ final class AgentStream implements StreamObserver<byte[]> {
     private int inFlight;
     private boolean halfClosed;
     private boolean finished;
+    /** Set when the stream must end once the batches in flight are answered (shutdown, a failed commit). */
+    private Status endWhenIdle;
     /** The settings version this agent was last sent. */
     private volatile long settingsVersion;
 
@@ -116,8 +118,8 @@ final class AgentStream implements StreamObserver<byte[]> {
             return;
         }
         synchronized (lock) {
-            if (finished) {
-                return;
+            if (finished || endWhenIdle != null) {
+                return; // not acknowledged: the agent sends it again after reconnecting
             }
             inFlight++;
         }
@@ -131,7 +133,8 @@ final class AgentStream implements StreamObserver<byte[]> {
 
                 @Override
                 public void failed(Exception cause) {
-                    finish(Status.UNAVAILABLE.withDescription("batch not stored, send it again: " + cause.getMessage()));
+                    batchAnswered(null, Status.UNAVAILABLE.withDescription(
+                            "batch not stored, send it again: " + cause.getMessage()));
                 }
             });
         } catch (InterruptedException e) {
@@ -139,7 +142,7 @@ final class AgentStream implements StreamObserver<byte[]> {
             queued = false;
         }
         if (!queued) {
-            finish(Status.UNAVAILABLE.withDescription("the collector is shutting down"));
+            batchAnswered(null, Status.UNAVAILABLE.withDescription("the collector is shutting down"));
         }
     }
 
@@ -162,17 +165,42 @@ final class AgentStream implements StreamObserver<byte[]> {
                 .addAllReasons(o.reasons())
                 .setDuplicate(o.duplicate())
                 .build();
+        batchAnswered(CollectorMessage.newBuilder().setAck(ack).build(), null);
+    }
+
+    /**
+     * One batch in flight is answered: with an ack, or with a reason to end the stream.
+     * The stream ends only once every other batch in flight has had its answer, so a
+     * failure or a shutdown never swallows the acks of batches that were committed.
+     */
+    private void batchAnswered(CollectorMessage ack, Status endWith) {
+        boolean complete = false;
+        Status error = null;
         synchronized (lock) {
             inFlight--;
             if (finished) {
                 return;
             }
-            send(CollectorMessage.newBuilder().setAck(ack).build());
-            if (halfClosed && inFlight == 0) {
-                finished = true;
-                out.onCompleted();
-                gone();
+            if (ack != null) {
+                send(ack);
             }
+            if (endWith != null && endWhenIdle == null) {
+                endWhenIdle = endWith;
+            }
+            if (inFlight == 0) {
+                if (endWhenIdle != null) {
+                    error = endWhenIdle;
+                } else if (halfClosed) {
+                    finished = true;
+                    out.onCompleted();
+                    complete = true;
+                }
+            }
+        }
+        if (error != null) {
+            finish(error);
+        } else if (complete) {
+            gone();
         }
     }
 
