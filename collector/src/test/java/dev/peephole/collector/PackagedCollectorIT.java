@@ -1,0 +1,80 @@
+package dev.peephole.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import dev.peephole.collector.support.Http;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The packaged jar as a user runs it: {@code java -jar peephole-collector.jar} on a fresh
+ * data directory, with a generated admin password and agent token, then SIGTERM.
+ */
+class PackagedCollectorIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void theJarStartsOnItsEmbeddedDatabaseAndStopsCleanly() throws Exception {
+        Path jar = Path.of("target", "peephole-collector.jar").toAbsolutePath();
+        assertThat(jar).exists();
+        int httpPort;
+        int grpcPort;
+        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+            httpPort = a.getLocalPort();
+            grpcPort = b.getLocalPort();
+        }
+        Path log = dir.resolve("collector.log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("PEEPHOLE_HTTP_PORT", Integer.toString(httpPort));
+        pb.environment().put("PEEPHOLE_GRPC_PORT", Integer.toString(grpcPort));
+        pb.environment().put("PEEPHOLE_DATA_DIR", dir.resolve("data").toString());
+        pb.environment().remove("PEEPHOLE_ADMIN_PASSWORD");
+        pb.environment().remove("PEEPHOLE_AGENT_TOKEN");
+        Process p = pb.start();
+        HttpClient http = HttpClient.newHttpClient();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            int status = -1;
+            while (System.nanoTime() < deadline && status != 200) {
+                try {
+                    status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready")).build(),
+                            HttpResponse.BodyHandlers.discarding()).statusCode();
+                } catch (java.io.IOException notYet) {
+                    Thread.sleep(300);
+                }
+            }
+            assertThat(status).as(Files.readString(log)).isEqualTo(200);
+
+            // The generated admin password is printed once and works.
+            Matcher m = Pattern.compile("user 'admin', password '([^']+)'").matcher(Files.readString(log));
+            assertThat(m.find()).as("admin password printed").isTrue();
+            HttpResponse<String> users = http.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + httpPort + "/api/v1/users"))
+                    .header("Authorization", Http.basic("admin", m.group(1))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(users.statusCode()).isEqualTo(200);
+
+            Path token = dir.resolve("data/agent-token");
+            assertThat(token).exists();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(token))).isEqualTo("rw-------");
+        } finally {
+            p.destroy();
+            assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("SIGTERM: exit within 15 s").isTrue();
+            p.destroyForcibly();
+        }
+        assertThat(dir.resolve("data/postgres/postmaster.pid")).doesNotExist();
+    }
+}
