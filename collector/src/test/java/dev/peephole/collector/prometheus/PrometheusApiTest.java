@@ -204,6 +204,31 @@ class PrometheusApiTest {
     }
 
     @Test
+    void federationServesTheLatestSampleOfMatchingSeriesInTextFormat() throws Exception {
+        long now = System.currentTimeMillis();
+        int port = server.getApplicationContext().getBean(AgentGrpcServer.class).port();
+        try (TestAgent agent = new TestAgent(port, "pt", "cam-2")) {
+            agent.sendHello("doorbell");
+            agent.next(20);
+            agent.sendBatch(Batch.newBuilder().setSequence(1).addMetrics(MetricSeries.newBuilder()
+                    .setName("door.open").setType(MetricType.METRIC_TYPE_GAUGE)
+                    .addLabels(Label.newBuilder().setName("door").setValue("front \"main\" \\ 1"))
+                    .addPoints(NumberPoint.newBuilder().setTimeUnixNano((now - 2000) * 1_000_000L).setValue(0))
+                    .addPoints(NumberPoint.newBuilder().setTimeUnixNano((now - 1000) * 1_000_000L).setValue(1)))
+                    .build());
+            assertThat(agent.next(20).hasAck()).isTrue();
+        }
+        HttpResponse<String> r = http.get("/federate?match[]=" + q("{__name__=\"door_open\"}"), ADMIN);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+        assertThat(r.body()).isEqualTo("# TYPE door_open untyped\n"
+                + "door_open{door=\"front \\\"main\\\" \\\\ 1\",host_name=\"test-host\",instance=\"cam-2\","
+                + "service_name=\"doorbell\"} 1 " + (now - 1000) + "\n");
+        assertThat(http.get("/federate", ADMIN).statusCode()).isEqualTo(400);
+        assertThat(http.get("/federate?match[]=" + q("door_open"), null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
     void wrongRequestsAre400WithPrometheusErrors() throws Exception {
         JsonNode noQuery = get("/api/v1/query", 400);
         assertThat(noQuery.get("errorType").asText()).isEqualTo("bad_data");
