@@ -32,6 +32,10 @@ public class ConnectionPool {
         config.setConnectionTimeout(3_000);
         config.setValidationTimeout(2_000);
         config.addDataSourceProperty("ApplicationName", "peephole-collector");
+        // No read may wait forever on a database that vanished mid-conversation (seconds;
+        // longer than the longest query, PEEPHOLE_QUERY_TIMEOUT 2 m).
+        config.addDataSourceProperty("socketTimeout", "300");
+        config.addDataSourceProperty("connectTimeout", "5");
         // hikaricp_connections_* on /metrics
         config.setMetricRegistry(meters);
         this.pool = new HikariDataSource(config);

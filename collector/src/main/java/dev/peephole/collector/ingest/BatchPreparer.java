@@ -40,6 +40,22 @@ public class BatchPreparer {
     private final IngestLimits limits;
     private final IngestStats stats;
 
+    /**
+     * A gauge or counter series as an agent sends it, batch after batch. The Prometheus
+     * name, canonical labels JSON and metadata of each are worked out once and remembered:
+     * agents send one point per series per export, so this is the per-point cost of ingest.
+     */
+    private record SeriesIdentity(AgentIdentity agent, String name, String unit, int type, String description,
+                                  List<Label> labels) {
+    }
+
+    private record SeriesNames(SeriesKey key, PreparedBatch.MetricMetadata metadata) {
+    }
+
+    private static final int MAX_CACHED_SERIES = 200_000;
+    private final java.util.concurrent.ConcurrentHashMap<SeriesIdentity, SeriesNames> seriesNames =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     public BatchPreparer(IngestLimits limits, IngestStats stats) {
         this.limits = limits;
         this.stats = stats;
@@ -108,6 +124,63 @@ public class BatchPreparer {
         if (m.getName().isBlank()) {
             throw new InvalidBatchException("metric series without a name");
         }
+        if (m.getType() == dev.peephole.proto.v1.MetricType.METRIC_TYPE_GAUGE
+                || m.getType() == dev.peephole.proto.v1.MetricType.METRIC_TYPE_COUNTER) {
+            SeriesIdentity id = new SeriesIdentity(agent, m.getName(), m.getUnit(), m.getTypeValue(),
+                    m.getDescription(), m.getLabelsList());
+            SeriesNames names = seriesNames.get(id);
+            if (names == null) {
+                names = names(agent, m);
+                if (seriesNames.size() > MAX_CACHED_SERIES) {
+                    seriesNames.clear();
+                }
+                seriesNames.put(id, names);
+            }
+            metadata.put(names.key().metricName(), names.metadata());
+            return numberPoints(m, names.key(), minTime, maxTime, out);
+        }
+        TreeMap<String, String> labels = labels(agent, m);
+        if (m.getType() == dev.peephole.proto.v1.MetricType.METRIC_TYPE_HISTOGRAM) {
+            return prepareHistogram(m, labels, minTime, maxTime, out, metadata);
+        }
+        throw new InvalidBatchException("metric " + m.getName() + " has no type");
+    }
+
+    private SeriesNames names(AgentIdentity agent, MetricSeries m) throws InvalidBatchException {
+        PrometheusNames.Kind kind = m.getType() == dev.peephole.proto.v1.MetricType.METRIC_TYPE_COUNTER
+                ? PrometheusNames.Kind.COUNTER : PrometheusNames.Kind.GAUGE;
+        String name = PrometheusNames.metricName(m.getName(), m.getUnit(), kind);
+        return new SeriesNames(new SeriesKey(name, labelsJson(labels(agent, m))),
+                new PreparedBatch.MetricMetadata(kind == PrometheusNames.Kind.COUNTER ? "counter" : "gauge",
+                        PrometheusNames.unitSuffix(m.getUnit(), kind), m.getDescription()));
+    }
+
+    private static int numberPoints(MetricSeries m, SeriesKey key, long minTime, long maxTime,
+                                    List<PreparedBatch.SeriesPoints> out) {
+        int n = m.getPointsCount();
+        long[] times = new long[n];
+        double[] values = new double[n];
+        int kept = 0;
+        int rejected = 0;
+        for (int i = 0; i < n; i++) {
+            NumberPoint p = m.getPoints(i);
+            long t = p.getTimeUnixNano();
+            if (t < minTime || t > maxTime) {
+                rejected++;
+                continue;
+            }
+            times[kept] = t;
+            values[kept] = p.getValue();
+            kept++;
+        }
+        if (kept > 0) {
+            out.add(new PreparedBatch.SeriesPoints(key, times, values, kept));
+        }
+        return rejected;
+    }
+
+    /** The series' labels in Prometheus form plus the standard ones, sorted. */
+    private static TreeMap<String, String> labels(AgentIdentity agent, MetricSeries m) throws InvalidBatchException {
         TreeMap<String, String> labels = new TreeMap<>();
         for (Label l : m.getLabelsList()) {
             String name = PrometheusNames.labelName(l.getName());
@@ -122,37 +195,7 @@ public class BatchPreparer {
         labels.put("service_name", agent.serviceName());
         labels.put("host_name", agent.hostName());
         labels.put("instance", agent.agentId());
-
-        int rejected = 0;
-        switch (m.getType()) {
-            case METRIC_TYPE_GAUGE, METRIC_TYPE_COUNTER -> {
-                PrometheusNames.Kind kind = m.getType() == dev.peephole.proto.v1.MetricType.METRIC_TYPE_COUNTER
-                        ? PrometheusNames.Kind.COUNTER : PrometheusNames.Kind.GAUGE;
-                String name = PrometheusNames.metricName(m.getName(), m.getUnit(), kind);
-                metadata.put(name, new PreparedBatch.MetricMetadata(kind == PrometheusNames.Kind.COUNTER ? "counter" : "gauge",
-                        PrometheusNames.unitSuffix(m.getUnit(), kind), m.getDescription()));
-                int n = m.getPointsCount();
-                long[] times = new long[n];
-                double[] values = new double[n];
-                int kept = 0;
-                for (NumberPoint p : m.getPointsList()) {
-                    long t = p.getTimeUnixNano();
-                    if (t < minTime || t > maxTime) {
-                        rejected++;
-                        continue;
-                    }
-                    times[kept] = t;
-                    values[kept] = p.getValue();
-                    kept++;
-                }
-                if (kept > 0) {
-                    out.add(new PreparedBatch.SeriesPoints(new SeriesKey(name, labelsJson(labels)), times, values, kept));
-                }
-            }
-            case METRIC_TYPE_HISTOGRAM -> rejected += prepareHistogram(m, labels, minTime, maxTime, out, metadata);
-            default -> throw new InvalidBatchException("metric " + m.getName() + " has no type");
-        }
-        return rejected;
+        return labels;
     }
 
     /** A histogram becomes Prometheus' _bucket (cumulative, by le), _sum and _count series. */

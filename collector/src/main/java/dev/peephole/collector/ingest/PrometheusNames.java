@@ -27,6 +27,9 @@ public final class PrometheusNames {
     private static final Map<String, String> PER_UNIT_WORDS = Map.of(
             "s", "second", "m", "minute", "h", "hour", "d", "day", "w", "week", "mo", "month", "y", "year");
 
+    /** UCUM annotations such as {thread}: no unit. */
+    private static final java.util.regex.Pattern ANNOTATION = java.util.regex.Pattern.compile("\\{[^}]*}");
+
     private PrometheusNames() {
     }
 
@@ -59,7 +62,7 @@ public final class PrometheusNames {
             return "";
         }
         // Annotations in braces ({thread}, {request}) carry no unit.
-        String u = unit.replaceAll("\\{[^}]*}", "").trim();
+        String u = unit.indexOf('{') < 0 ? unit.trim() : ANNOTATION.matcher(unit).replaceAll("").trim();
         if (u.equals("1")) {
             return kind == Kind.GAUGE ? "ratio" : "";
         }

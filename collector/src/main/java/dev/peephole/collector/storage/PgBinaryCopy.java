@@ -155,10 +155,15 @@ public final class PgBinaryCopy {
                 copy.writeToCopy(buf, off, Math.min(chunk, len - off));
             }
             return copy.endCopy();
-        } finally {
+        } catch (SQLException e) {
             if (copy.isActive()) {
-                copy.cancelCopy();
+                // The COPY broke off mid-stream, most likely with the connection. Cancelling it
+                // would wait for a server that may be gone; close the socket instead, so the
+                // pool throws this connection away.
+                connection.unwrap(java.sql.Connection.class).abort(Runnable::run);
             }
+            throw e;
+        } finally {
             len -= 2; // the trailer is not part of the rows: the buffer may be sent again after a retry
         }
     }

@@ -69,6 +69,17 @@ class IngestFaultsTest {
                 Set<Long> acked = new HashSet<>();
                 for (int i = 0; i < 2; i++) {
                     CollectorMessage m = agent.next(60);
+                    if (m == null) {
+                        // Say where the collector's threads are, for whoever reads this failure.
+                        Thread.getAllStackTraces().forEach((t, stack) -> {
+                            if (t.getName().startsWith("peephole")) {
+                                System.out.println(t.getName() + " " + t.getState());
+                                for (StackTraceElement e : stack) {
+                                    System.out.println("    at " + e);
+                                }
+                            }
+                        });
+                    }
                     assertThat(m).as("ack after the database came back").isNotNull();
                     acked.add(m.getAck().getSequence());
                 }
