@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.peephole.collector.db.ConnectionPool;
 import dev.peephole.collector.grpc.AgentGrpcServer;
 import dev.peephole.collector.support.TestAgent;
-import dev.peephole.collector.support.TestPostgres;
+import dev.peephole.collector.support.TestDatabase;
 import dev.peephole.proto.v1.AgentMessage;
 import dev.peephole.proto.v1.AnyValue;
 import dev.peephole.proto.v1.Batch;
@@ -42,7 +42,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The agent protocol end to end: a real gRPC stream into the real PostgreSQL. */
+/**
+ * The agent protocol end to end: a real gRPC stream into the real PostgreSQL (or, with
+ * {@code -Dpeephole.test.db=timescaledb}, the TimescaleDB test server: see {@link TestDatabase}).
+ */
 class AgentIngestTest {
 
     private static final String TOKEN = "test-agent-token";
@@ -53,8 +56,7 @@ class AgentIngestTest {
     static void start() {
         Map<String, Object> props = new HashMap<>();
         props.put("micronaut.server.port", -1);
-        props.put("peephole.db.url", TestPostgres.newDatabase());
-        props.put("peephole.db.user", "postgres");
+        props.putAll(TestDatabase.collectorProperties());
         props.put("peephole.grpc.port", 0);
         props.put("peephole.agent.token", TOKEN);
         props.put("peephole.ingest.max.series.per.metric", 3);
