@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -58,11 +59,16 @@ public class SchemaMigrator {
         if (schemaVersion != null) {
             return true;
         }
-        try {
-            StorageFlavour detected = detectFlavour();
+        // All on one pooled connection: Flyway opens a second connection for the migrations,
+        // which a pool of one (PEEPHOLE_DB_POOL_SIZE=1) never gives it, so the schema was never
+        // migrated. Its advisory lock is then taken for the session, not per transaction
+        // (the migrations' own commits on this connection would release that one early).
+        try (Connection c = dataSource.getConnection()) {
+            StorageFlavour detected = detectFlavour(c);
             Flyway flyway = Flyway.configure()
-                    .dataSource(dataSource)
+                    .dataSource(new SingleConnectionDataSource(c))
                     .locations("classpath:db/migration/common", detected.migrationLocation())
+                    .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
                     .load();
             flyway.migrate();
             String version = Optional.ofNullable(flyway.info().current())
@@ -86,9 +92,8 @@ public class SchemaMigrator {
         }
     }
 
-    private StorageFlavour detectFlavour() throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             Statement s = c.createStatement();
+    private static StorageFlavour detectFlavour(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(
                      "SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'")) {
             rs.next();

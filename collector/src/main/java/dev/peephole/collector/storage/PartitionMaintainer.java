@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * table, created two days ahead and one day behind (ingest refuses anything further
  * from now), and dropped once wholly older than the retention of their kind. Also prunes
  * the idempotency records of old batches. On TimescaleDB, chunks and retention policies
- * do this job and only the pruning runs here.
+ * do this job: this keeps one retention policy per hypertable at the configured retention.
  */
 @Context
 public class PartitionMaintainer {
@@ -96,6 +96,9 @@ public class PartitionMaintainer {
                         ps.setLong(1, retention.rollups().toSeconds());
                         ps.executeUpdate();
                     }
+                } else {
+                    ensureRetentionPolicy(c, "metric_points", retention.points());
+                    ensureRetentionPolicy(c, "spans", retention.spans());
                 }
                 try (PreparedStatement ps = c.prepareStatement(
                         "DELETE FROM span_operations WHERE last_seen < now() - make_interval(secs => ?)")) {
@@ -152,6 +155,61 @@ public class PartitionMaintainer {
                 LOG.info("Dropped partition {} (retention {})", name, keep);
             }
         }
+    }
+
+    /**
+     * TimescaleDB drops the chunks of {@code hypertable} past {@code keep} itself, in a
+     * retention policy job; this makes sure there is exactly one such policy, with this
+     * interval (a policy with another interval, from an earlier setting, is replaced).
+     */
+    private static void ensureRetentionPolicy(Connection c, String hypertable, Duration keep) throws SQLException {
+        String wanted = interval(keep);
+        Long existing = null;
+        boolean same = false;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT job_id, (config->>'drop_after')::interval = ?::interval FROM timescaledb_information.jobs "
+                        + "WHERE proc_name = 'policy_retention' AND hypertable_schema = current_schema() "
+                        + "AND hypertable_name = ?")) {
+            ps.setString(1, wanted);
+            ps.setString(2, hypertable);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    existing = rs.getLong(1);
+                    same = rs.getBoolean(2) && !rs.next();
+                }
+            }
+        }
+        if (same) {
+            return;
+        }
+        if (existing != null) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT remove_retention_policy(?::regclass, if_exists => true)")) {
+                ps.setString(1, hypertable);
+                ps.execute();
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT add_retention_policy(?::regclass, drop_after => ?::interval)")) {
+            ps.setString(1, hypertable);
+            ps.setString(2, wanted);
+            ps.execute();
+        }
+        LOG.info("Retention policy of {}: chunks dropped after {}{}", hypertable, wanted,
+                existing == null ? "" : " (replaced job " + existing + ")");
+    }
+
+    /** A PostgreSQL interval literal for a duration, in its largest whole unit up to days. */
+    static String interval(Duration d) {
+        long seconds = d.toSeconds();
+        if (d.getNano() != 0) {
+            return d.toMillis() + " milliseconds";
+        }
+        if (seconds % 86_400 == 0) {
+            return seconds / 86_400 + " days";
+        }
+        if (seconds % 3_600 == 0) {
+            return seconds / 3_600 + " hours";
+        }
+        return seconds % 60 == 0 ? seconds / 60 + " minutes" : seconds + " seconds";
     }
 
     /** True once partitions exist for every timestamp ingest accepts. */

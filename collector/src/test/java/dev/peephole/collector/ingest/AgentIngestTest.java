@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.peephole.collector.db.ConnectionPool;
 import dev.peephole.collector.grpc.AgentGrpcServer;
 import dev.peephole.collector.support.TestAgent;
-import dev.peephole.collector.support.TestPostgres;
+import dev.peephole.collector.support.TestDatabase;
 import dev.peephole.proto.v1.AgentMessage;
 import dev.peephole.proto.v1.AnyValue;
 import dev.peephole.proto.v1.Batch;
@@ -42,7 +42,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The agent protocol end to end: a real gRPC stream into the real PostgreSQL. */
+/**
+ * The agent protocol end to end: a real gRPC stream into the real PostgreSQL (or, with
+ * {@code -Dpeephole.test.db=timescaledb}, the TimescaleDB test server: see {@link TestDatabase}).
+ */
 class AgentIngestTest {
 
     private static final String TOKEN = "test-agent-token";
@@ -53,12 +56,11 @@ class AgentIngestTest {
     static void start() {
         Map<String, Object> props = new HashMap<>();
         props.put("micronaut.server.port", -1);
-        props.put("peephole.db.url", TestPostgres.newDatabase());
-        props.put("peephole.db.user", "postgres");
+        props.putAll(TestDatabase.collectorProperties());
         props.put("peephole.grpc.port", 0);
         props.put("peephole.agent.token", TOKEN);
         props.put("peephole.ingest.max.series.per.metric", 3);
-        props.put("peephole.admin.password", "ingest-admin-1");
+        props.put("peephole.admin.password", TestDatabase.ADMIN_PASSWORD);
         server = ApplicationContext.run(EmbeddedServer.class, props);
         grpcPort = server.getApplicationContext().getBean(AgentGrpcServer.class).port();
     }
@@ -100,7 +102,7 @@ class AgentIngestTest {
                             .addLabels(Label.newBuilder().setName("jvm.memory.type").setValue("heap"))
                             .addPoints(NumberPoint.newBuilder().setTimeUnixNano(t - 10_000_000_000L).setValue(100))
                             .addPoints(NumberPoint.newBuilder().setTimeUnixNano(t).setValue(200)))
-                    .addMetrics(MetricSeries.newBuilder().setName("frames.processed").setUnit("{frame}")
+                    .addMetrics(MetricSeries.newBuilder().setName("frames.stored").setUnit("{frame}")
                             .setType(MetricType.METRIC_TYPE_COUNTER)
                             .addPoints(NumberPoint.newBuilder().setTimeUnixNano(t).setValue(7)))
                     .addMetrics(MetricSeries.newBuilder().setName("face.detection.duration").setUnit("s")
@@ -129,7 +131,7 @@ class AgentIngestTest {
             assertThat(text("SELECT labels::text FROM metric_series WHERE metric_name = 'jvm_memory_used_bytes'"))
                     .isEqualTo("{\"instance\": \"agent-store\", \"host_name\": \"test-host\", "
                             + "\"service_name\": \"doorbell\", \"jvm_memory_type\": \"heap\"}");
-            assertThat(count("SELECT count(*) FROM metric_series WHERE metric_name = 'frames_processed_total'")).isEqualTo(1);
+            assertThat(count("SELECT count(*) FROM metric_series WHERE metric_name = 'frames_stored_total'")).isEqualTo(1);
             assertThat(text("SELECT string_agg(labels->>'le' || '=' || p.v, ',' ORDER BY p.v) FROM metric_series s "
                     + "JOIN metric_points p ON p.series_id = s.id WHERE metric_name = 'face_detection_duration_seconds_bucket'"))
                     .isEqualTo("0.01=1,0.1=4,+Inf=6");
@@ -151,7 +153,7 @@ class AgentIngestTest {
     @Test
     void metricsAndAgentsShowWhatIngestDid() throws Exception {
         dev.peephole.collector.support.Http http = new dev.peephole.collector.support.Http(server);
-        String admin = dev.peephole.collector.support.Http.basic("admin", "ingest-admin-1");
+        String admin = dev.peephole.collector.support.Http.basic("admin", TestDatabase.ADMIN_PASSWORD);
         try (TestAgent agent = connected("agent-metrics", "doorbell")) {
             agent.sendBatch(Batch.newBuilder().setSequence(1)
                     .addMetrics(gauge("metrics.test", "k", "v", nowNanos(), 1))
@@ -183,7 +185,7 @@ class AgentIngestTest {
     @Test
     void adminsChangeAnAgentsSettingsAndTheAgentGetsThemOnItsStream() throws Exception {
         dev.peephole.collector.support.Http http = new dev.peephole.collector.support.Http(server);
-        String admin = dev.peephole.collector.support.Http.basic("admin", "ingest-admin-1");
+        String admin = dev.peephole.collector.support.Http.basic("admin", TestDatabase.ADMIN_PASSWORD);
         try (TestAgent agent = connected("agent-settings", "doorbell")) {
             java.net.http.HttpResponse<String> r = http.send("PUT", "/api/v1/agents/agent-settings/settings", admin,
                     "{\"samplingRatio\":0.25,\"disabledRules\":[\"camera-capture\"]}");

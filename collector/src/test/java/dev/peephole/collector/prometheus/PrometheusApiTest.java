@@ -9,7 +9,7 @@ import dev.peephole.collector.grpc.AgentGrpcServer;
 import dev.peephole.collector.storage.RollupMaintainer;
 import dev.peephole.collector.support.Http;
 import dev.peephole.collector.support.TestAgent;
-import dev.peephole.collector.support.TestPostgres;
+import dev.peephole.collector.support.TestDatabase;
 import dev.peephole.proto.v1.Batch;
 import dev.peephole.proto.v1.Label;
 import dev.peephole.proto.v1.MetricSeries;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 class PrometheusApiTest {
 
-    private static final String ADMIN = Http.basic("admin", "prom-admin-1");
+    private static final String ADMIN = Http.basic("admin", TestDatabase.ADMIN_PASSWORD);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static EmbeddedServer server;
     private static Http http;
@@ -47,11 +47,10 @@ class PrometheusApiTest {
     static void start() throws Exception {
         Map<String, Object> props = new HashMap<>();
         props.put("micronaut.server.port", -1);
-        props.put("peephole.db.url", TestPostgres.newDatabase());
-        props.put("peephole.db.user", "postgres");
+        props.putAll(TestDatabase.collectorProperties());
         props.put("peephole.grpc.port", 0);
         props.put("peephole.agent.token", "pt");
-        props.put("peephole.admin.password", "prom-admin-1");
+        props.put("peephole.admin.password", TestDatabase.ADMIN_PASSWORD);
         props.put("peephole.rollup.interval", "0s");
         server = ApplicationContext.run(EmbeddedServer.class, props);
         http = new Http(server);
@@ -162,7 +161,16 @@ class PrometheusApiTest {
 
     @Test
     void rangeQueriesWithMinuteStepsReadTheRollups() throws Exception {
-        server.getApplicationContext().getBean(RollupMaintainer.class).runOnce(Instant.now());
+        if (TestDatabase.isTimescale()) {
+            // The test server runs no background jobs: materialise the continuous aggregates by hand.
+            try (Connection c = server.getApplicationContext().getBean(ConnectionPool.class).dataSource().getConnection();
+                 Statement s = c.createStatement()) {
+                s.execute("CALL refresh_continuous_aggregate('metric_rollup_1m', NULL, NULL)");
+                s.execute("CALL refresh_continuous_aggregate('metric_rollup_1h', NULL, NULL)");
+            }
+        } else {
+            server.getApplicationContext().getBean(RollupMaintainer.class).runOnce(Instant.now());
+        }
         String query = "&start=" + sec(T0 + 180_000) + "&end=" + sec(T0 + 600_000) + "&step=60";
         JsonNode viaRollups = get("/api/v1/query_range?query=" + q("rate(frames_processed_total{camera=\"front\"}[2m])") + query, 200);
         JsonNode values = viaRollups.at("/data/result/0/values");
