@@ -21,9 +21,11 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The ceiling for the collector's ingest: the same rows, encoded the same way
- * ({@link PgBinaryCopy}), COPYed straight into the same tables with N connections in
- * transactions of {@code --batch} rows. No gRPC, no acknowledgement, no idempotency
- * record, no series resolution on the way (the series are created up front).
+ * ({@link PgBinaryCopy}), COPYed straight into the same tables with N connections. A
+ * transaction holds {@code --tx-batches} agent batches of {@code --batch} rows, each from
+ * the next simulated agent, as the collector's writers group queued batches of several
+ * agents into one transaction. No gRPC, no acknowledgement, no idempotency record, no
+ * series resolution on the way (the series are created up front).
  */
 public final class CopyBaseline {
 
@@ -36,7 +38,9 @@ public final class CopyBaseline {
               --connections N           parallel connections, each COPYing in its own transactions (default 2)
               --seconds S               measured seconds after the warmup (default 20)
               --warmup S                seconds before measuring (default 5)
-              --batch N                 rows per transaction (default 1000)
+              --batch N                 rows per agent batch, as IngestLoad's --batch (default 1000)
+              --tx-batches K            agent batches per transaction (default 1); run-ingest.sh passes
+                                        the collector's measured batches per commit
               --agents N                agents whose rows are played, as IngestLoad (default 8)
               --series-per-agent N      metric series per agent, points only (default 200)
             Prints a report and one 'RESULT ...' line to stdout.
@@ -52,6 +56,7 @@ public final class CopyBaseline {
     private final int seconds;
     private final int warmup;
     private final int batch;
+    private final int txBatches;
     private final int agents;
     private final int seriesPerAgent;
 
@@ -71,6 +76,7 @@ public final class CopyBaseline {
         seconds = a.positiveInt("seconds");
         warmup = a.nonNegativeInt("warmup");
         batch = a.positiveInt("batch");
+        txBatches = a.positiveInt("tx-batches");
         agents = a.positiveInt("agents");
         seriesPerAgent = a.positiveInt("series-per-agent");
     }
@@ -85,6 +91,7 @@ public final class CopyBaseline {
         defaults.put("seconds", "20");
         defaults.put("warmup", "5");
         defaults.put("batch", "1000");
+        defaults.put("tx-batches", "1");
         defaults.put("agents", "8");
         defaults.put("series-per-agent", "200");
         CopyBaseline b;
@@ -125,8 +132,8 @@ public final class CopyBaseline {
                         (salts.nextLong() & 0x7FFF_FFFF_0000_0000L) | ((long) a << 48));
             }
         }
-        System.err.printf("CopyBaseline: %s, %d connections, %d rows per transaction, %d agents' rows%n",
-                kind, connections, batch, players);
+        System.err.printf("CopyBaseline: %s, %d connections, transactions of %d batches of %d rows, %d agents' rows%n",
+                kind, connections, txBatches, batch, players);
 
         long started = System.nanoTime();
         measureStart = started + TimeUnit.SECONDS.toNanos(warmup);
@@ -178,16 +185,16 @@ public final class CopyBaseline {
         double p50 = IngestLoad.percentileMs(lat, 50);
         double p95 = IngestLoad.percentileMs(lat, 95);
         double p99 = IngestLoad.percentileMs(lat, 99);
-        System.out.printf("CopyBaseline %s: %d connections, %d rows per transaction, %ds warmup, %ds measured%n",
-                kind, connections, batch, warmup, seconds);
+        System.out.printf("CopyBaseline %s: %d connections, transactions of %d x %d rows, %ds warmup, %ds measured%n",
+                kind, connections, txBatches, batch, warmup, seconds);
         System.out.printf("  committed %-7s %,14.0f /s%n", kind, rowsPerS);
         System.out.printf("  transactions      %,14.1f /s%n", txPerS);
         System.out.printf("  COPY+commit time  p50 %.1f ms, p95 %.1f ms, p99 %.1f ms%n", p50, p95, p99);
         System.out.printf("  baseline CPU %.2f cores%n", cpu);
         System.out.printf(java.util.Locale.ROOT,
                 "RESULT baseline kind=%s rows_per_s=%.0f tx_per_s=%.1f p50_ms=%.1f p95_ms=%.1f p99_ms=%.1f "
-                        + "connections=%d batch=%d seconds=%d baseline_cpu_cores=%.2f%n",
-                kind, rowsPerS, txPerS, p50, p95, p99, connections, batch, seconds, cpu);
+                        + "connections=%d batch=%d tx_batches=%d seconds=%d baseline_cpu_cores=%.2f%n",
+                kind, rowsPerS, txPerS, p50, p95, p99, connections, batch, txBatches, seconds, cpu);
         return rows.sum() > 0 ? 0 : 1;
     }
 
@@ -200,10 +207,11 @@ public final class CopyBaseline {
                 if (began >= measureEnd) {
                     return;
                 }
-                RowSource source = sources.get(turn++ % sources.size());
                 PgBinaryCopy copy = new PgBinaryCopy(64 * 1024);
-                source.next(copy);
-                copy.copyInto(c, source.table());
+                for (int k = 0; k < txBatches; k++) {
+                    sources.get(turn++ % sources.size()).next(copy);
+                }
+                copy.copyInto(c, sources.get(0).table());
                 c.commit();
                 long now = System.nanoTime();
                 totalRows.add(copy.rows());

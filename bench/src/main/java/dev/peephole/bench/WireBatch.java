@@ -124,7 +124,10 @@ final class WireBatch {
             switch (wireType) {
                 case WT_VARINT -> varint();
                 case WT_I64 -> p += 8;
-                case WT_LEN -> p += (int) varint();
+                case WT_LEN -> {
+                    int len = (int) varint(); // not "p += varint()": that adds to p as it was before the varint
+                    p += len;
+                }
                 case WT_I32 -> p += 4;
                 default -> throw new IllegalStateException("unexpected wire type " + wireType);
             }
