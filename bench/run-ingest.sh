@@ -251,6 +251,17 @@ cpu_line() { # cpu_line PHASE -> "collector_cores pg_cores machine_busy_cores ma
   echo "$(cores $((c1 - c0)) "$secs") $(cores $((p1 - p0)) "$secs") $(cores $((mb1 - mb0)) "$secs")" \
     "$(awk -v b=$((mb1 - mb0)) -v t=$((mt1 - mt0)) 'BEGIN {printf "%.0f", (t > 0 ? 100 * b / t : 0)}')"
 }
+per_row_line() { # per_row_line LABEL ROWS_PER_S COLLECTOR_CORES BENCH_CORES PG_CORES
+  awk -v l="$1" -v r="$2" -v c="$3" -v b="$4" -v p="$5" -v n="$(nproc)" '
+  function grouped(x,   s, o, i, k) {s = sprintf("%.0f", x); k = length(s); o = ""
+    for (i = 1; i <= k; i++) {o = o substr(s, i, 1); if ((k - i) % 3 == 0 && i < k) o = o ","} return o}
+  BEGIN {
+    if (r <= 0) {printf "| %s | - | - | - | - | - |\n", l; exit}
+    uc = c / r * 1e6; ub = b / r * 1e6; up = p / r * 1e6; t = uc + ub + up
+    printf "| %s | %s | %.2f | %.2f | %.2f | %s |\n", l, (c == 0 ? "-" : sprintf("%.2f", uc)), ub, up, t,
+      (t > 0 ? grouped(n / t * 1e6) : "-")
+  }'
+}
 others() { awk -v m="$1" -v a="$2" -v b="$3" -v c="$4" 'BEGIN {o = m - a - b - c; printf "%.2f", (o < 0 ? 0 : o)}'; }
 
 R_POINTS=$(cat "$WORK/result-points"); R_SPANS=$(cat "$WORK/result-spans")
@@ -308,6 +319,17 @@ REPORT=$WORK/report.md
   echo "| collector, spans | $COLL_CPU_S | $LG_S | $PG_CPU_S | $(others "$MACH_S" "$COLL_CPU_S" "$LG_S" "$PG_CPU_S") | $BUSY_S % |"
   echo "| baseline, points | $IDLE_CPU_P (idle) | $BL_P | $PGB_CPU_P | $(others "$MACHB_P" "$IDLE_CPU_P" "$BL_P" "$PGB_CPU_P") | $BUSYB_P % |"
   echo "| baseline, spans | $IDLE_CPU_S (idle) | $BL_S | $PGB_CPU_S | $(others "$MACHB_S" "$IDLE_CPU_S" "$BL_S" "$PGB_CPU_S") | $BUSYB_S % |"
+  echo
+  echo "The same as CPU time per stored row (microseconds), which depends much less on what else runs on"
+  echo "the machine; the last column is an estimate, not a measurement: the rows/s these per-row costs"
+  echo "would allow if all $(nproc) cores went to this work."
+  echo
+  echo "| phase | collector JVM | load generator / baseline JVM | PostgreSQL | total | estimate for $(nproc) idle cores (rows/s) |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  per_row_line "collector, points" "$CP" "$COLL_CPU_P" "$LG_P" "$PG_CPU_P"
+  per_row_line "collector, spans" "$CS" "$COLL_CPU_S" "$LG_S" "$PG_CPU_S"
+  per_row_line "baseline, points" "$BP" 0 "$BL_P" "$PGB_CPU_P"
+  per_row_line "baseline, spans" "$BS" 0 "$BL_S" "$PGB_CPU_S"
   echo
   if ls "$WORK"/result-baseline-*-1 >/dev/null 2>&1 && { [ "$TXB_POINTS" -ne 1 ] || [ "$TXB_SPANS" -ne 1 ]; }; then
     echo "For reference, the baseline with one $BATCH-row batch per transaction:"
