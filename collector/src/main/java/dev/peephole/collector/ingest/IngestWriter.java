@@ -136,7 +136,14 @@ public class IngestWriter {
                 group.add(next);
                 rows += next.rows();
             }
-            writeWithRetry(group);
+            try {
+                writeWithRetry(group);
+            } catch (Throwable t) {
+                // A writer thread must outlive anything one group does to it; its batches are
+                // not acknowledged, so their agents send them again.
+                LOG.error("Ingest writer failed on a group of {} batches", group.size(), t);
+                failAll(group, new SQLRecoverableException("internal error: " + t));
+            }
         }
         // Whatever is left could not be committed in time: the agents re-send it.
         List<Job> left = new ArrayList<>();
@@ -155,7 +162,10 @@ public class IngestWriter {
                 }
                 write(group);
                 return;
-            } catch (SQLException | RuntimeException e) {
+            } catch (SQLException | RuntimeException | AssertionError thrown) {
+                // pgjdbc asserts (with -ea) where a closed connection makes a call fail.
+                Exception e = thrown instanceof AssertionError ? new SQLRecoverableException(thrown.toString(), thrown)
+                        : (Exception) thrown;
                 boolean transientFailure = isTransient(e);
                 if (transientFailure && System.nanoTime() < giveUpAtNanos) {
                     stats.commitRetries.increment();

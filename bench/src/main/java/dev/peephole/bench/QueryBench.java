@@ -1,0 +1,198 @@
+package dev.peephole.bench;
+
+import dev.peephole.collector.storage.PgBinaryCopy;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The query target: {@code query_range} over 24 h of 10 s data for 100 series. Seeds the
+ * collector's database with that data (COPY, like ingest), waits until the collector's
+ * rollups cover it, then times HTTP query_range requests against the running collector
+ * and reports p50/p95/max per query and step.
+ */
+public final class QueryBench {
+
+    private static final Map<String, String> DEFAULTS = new java.util.LinkedHashMap<>();
+
+    static {
+        DEFAULTS.put("jdbc", null);
+        DEFAULTS.put("http", null);
+        DEFAULTS.put("password", null);
+        DEFAULTS.put("series", "100");
+        DEFAULTS.put("hours", "24");
+        DEFAULTS.put("interval-seconds", "10");
+        DEFAULTS.put("requests", "40");
+    }
+
+    private QueryBench() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Args args;
+        try {
+            args = new Args(argv, DEFAULTS);
+        } catch (Args.BadArgs e) {
+            System.err.println((e.getMessage().isEmpty() ? "" : e.getMessage() + "\n")
+                    + "usage: QueryBench --jdbc URL --http http://127.0.0.1:PORT --password ADMIN_PASSWORD "
+                    + "[--series 100] [--hours 24] [--interval-seconds 10] [--requests 40]");
+            System.exit(2);
+            return;
+        }
+        int series;
+        int hours;
+        int interval;
+        int requests;
+        try {
+            series = args.positiveInt("series");
+            hours = args.positiveInt("hours");
+            interval = args.positiveInt("interval-seconds");
+            requests = args.positiveInt("requests");
+        } catch (Args.BadArgs e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        long end = System.currentTimeMillis() / 1000 * 1000;
+        long start = end - hours * 3_600_000L;
+
+        try (Connection c = DriverManager.getConnection(args.str("jdbc"), "postgres", null)) {
+            seed(c, series, start, end, interval * 1000L);
+            waitForRollups(c, end);
+        }
+        String auth = "Basic " + Base64.getEncoder().encodeToString(("admin:" + args.str("password"))
+                .getBytes(StandardCharsets.UTF_8));
+        HttpClient http = HttpClient.newHttpClient();
+        String[][] cases = {
+                {"bench_query_gauge", "60"},
+                {"rate(bench_query_counter_total[5m])", "60"},
+                {"sum by (zone) (rate(bench_query_counter_total[5m]))", "60"},
+                {"bench_query_gauge", "300"},
+                {"avg_over_time(bench_query_gauge[5m])", "60"},
+                {"bench_query_gauge", "15"},
+        };
+        System.out.printf("query_range over %d h of %d s data for %d series, %d requests each (after 5 warm-up)%n",
+                hours, interval, series, requests);
+        System.out.printf("%-55s %6s %9s %9s %9s %9s %s%n", "query", "step", "p50 ms", "p95 ms", "max ms",
+                "points", "source");
+        for (String[] cs : cases) {
+            String url = args.str("http") + "/api/v1/query_range?query=" + URLEncoder.encode(cs[0], StandardCharsets.UTF_8)
+                    + "&start=" + start / 1000 + "&end=" + end / 1000 + "&step=" + cs[1];
+            HttpRequest req = HttpRequest.newBuilder(URI.create(url)).header("Authorization", auth).build();
+            int points = 0;
+            for (int i = 0; i < 5; i++) {
+                HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() != 200) {
+                    throw new IllegalStateException(cs[0] + " -> " + r.statusCode() + " " + r.body());
+                }
+                points = countPoints(r.body());
+            }
+            double[] ms = new double[requests];
+            for (int i = 0; i < requests; i++) {
+                long t0 = System.nanoTime();
+                HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+                ms[i] = (System.nanoTime() - t0) / 1e6;
+                if (r.statusCode() != 200) {
+                    throw new IllegalStateException(cs[0] + " -> " + r.statusCode());
+                }
+            }
+            Arrays.sort(ms);
+            String source = Integer.parseInt(cs[1]) >= 60 && !cs[0].startsWith("avg_over_time")
+                    ? "1m rollups" : "raw points";
+            System.out.printf("%-55s %6s %9.1f %9.1f %9.1f %9d %s%n", cs[0], cs[1] + "s", ms[ms.length / 2],
+                    ms[(int) Math.ceil(ms.length * 0.95) - 1], ms[ms.length - 1], points, source);
+            System.out.printf("RESULT query=%s step=%s p50_ms=%.1f p95_ms=%.1f points=%d%n",
+                    cs[0].replace(' ', '_'), cs[1], ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.95) - 1], points);
+        }
+    }
+
+    /** Returned [t, "v"] pairs: one per series plus one per "],[" between pairs. */
+    private static int countPoints(String body) {
+        return occurrences(body, "\"values\":[[") + occurrences(body, "],[");
+    }
+
+    private static int occurrences(String s, String part) {
+        int n = 0;
+        for (int i = s.indexOf(part); i >= 0; i = s.indexOf(part, i + part.length())) {
+            n++;
+        }
+        return n;
+    }
+
+    /** 100 gauges and 100 counters, one point every interval over the range, COPYed in. */
+    private static void seed(Connection c, int series, long start, long end, long intervalMs) throws Exception {
+        long t0 = System.nanoTime();
+        List<Long> gauges = new ArrayList<>();
+        List<Long> counters = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO metric_series (metric_name, labels) VALUES (?, ?::jsonb) "
+                        + "ON CONFLICT (metric_name, labels) DO UPDATE SET metric_name = excluded.metric_name RETURNING id")) {
+            for (int i = 0; i < series; i++) {
+                String labels = "{\"instance\":\"bench-" + i + "\",\"zone\":\"z" + (i % 5)
+                        + "\",\"service_name\":\"bench\",\"host_name\":\"bench-host\"}";
+                for (String name : new String[] {"bench_query_gauge", "bench_query_counter_total"}) {
+                    ps.setString(1, name);
+                    ps.setString(2, labels);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        (name.endsWith("_total") ? counters : gauges).add(rs.getLong(1));
+                    }
+                }
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("DELETE FROM metric_points WHERE series_id IN (SELECT id FROM metric_series WHERE metric_name LIKE 'bench_query_%')");
+        }
+        c.setAutoCommit(false);
+        long rows = 0;
+        for (int i = 0; i < series; i++) {
+            PgBinaryCopy copy = new PgBinaryCopy(1 << 20);
+            double counter = 0;
+            for (long t = start; t <= end; t += intervalMs) {
+                copy.startRow(3).int8(gauges.get(i)).timestampFromUnixMillis(t).float8(20 + 5 * Math.sin(t / 3.6e6 + i));
+                counter += 1 + (i % 7);
+                copy.startRow(3).int8(counters.get(i)).timestampFromUnixMillis(t).float8(counter);
+            }
+            rows += copy.copyInto(c, "metric_points (series_id, t, v)");
+            c.commit();
+        }
+        c.setAutoCommit(true);
+        try (Statement s = c.createStatement()) {
+            s.execute("ANALYZE metric_points");
+        }
+        System.out.printf("seeded %,d points in %.1f s%n", rows, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** The collector's rollup job runs every 30 s; wait until its watermark passes the data's end. */
+    private static void waitForRollups(Connection c, long endMs) throws Exception {
+        long deadline = System.currentTimeMillis() + 180_000;
+        // Restart the rollups from scratch so they cover the seeded day (the first run reaches back one day).
+        try (Statement s = c.createStatement()) {
+            s.execute("DELETE FROM collector_state WHERE key IN ('rollup_1m_complete_through', 'rollup_1h_complete_through')");
+        }
+        while (System.currentTimeMillis() < deadline) {
+            try (Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT value FROM collector_state WHERE key = 'rollup_1m_complete_through'")) {
+                if (rs.next() && java.time.Instant.parse(rs.getString(1)).toEpochMilli() >= endMs - 60_000) {
+                    System.out.println("rollups complete through " + rs.getString(1));
+                    return;
+                }
+            }
+            Thread.sleep(1000);
+        }
+        throw new IllegalStateException("the collector's rollups did not catch up within 3 minutes");
+    }
+}
