@@ -36,6 +36,9 @@ public class ConnectionPool {
         // longer than the longest query, PEEPHOLE_QUERY_TIMEOUT 2 m).
         config.addDataSourceProperty("socketTimeout", "300");
         config.addDataSourceProperty("connectTimeout", "5");
+        // Server-prepared statements with binary results from the first execution: a range
+        // query's sample arrays arrive as binary float8/int8 instead of text to parse.
+        config.addDataSourceProperty("prepareThreshold", "-1");
         // hikaricp_connections_* on /metrics
         config.setMetricRegistry(meters);
         this.pool = new HikariDataSource(config);
