@@ -1,5 +1,6 @@
 package dev.peephole.collector.agents;
 
+import dev.peephole.collector.util.DaemonThreads;
 import dev.peephole.collector.db.ConnectionPool;
 import dev.peephole.proto.v1.Heartbeat;
 import dev.peephole.proto.v1.Hello;
@@ -16,7 +17,6 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -41,11 +41,7 @@ public class AgentRegistry {
 
     private final DataSource dataSource;
     private final Map<String, Beat> pendingBeats = new ConcurrentHashMap<>();
-    private final ScheduledExecutorService flusher = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "peephole-agent-heartbeats");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService flusher = DaemonThreads.scheduler("peephole-agent-heartbeats");
 
     public AgentRegistry(ConnectionPool pool) {
         this.dataSource = pool.dataSource();

@@ -1,5 +1,6 @@
 package dev.peephole.collector.agents;
 
+import dev.peephole.collector.util.DaemonThreads;
 import dev.peephole.collector.grpc.AgentStreams;
 import dev.peephole.proto.v1.Settings;
 import io.micronaut.context.annotation.Context;
@@ -7,7 +8,6 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import java.sql.SQLException;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -24,11 +24,7 @@ public class SettingsPusher {
     private static final Logger LOG = LoggerFactory.getLogger(SettingsPusher.class);
     private final AgentRegistry registry;
     private final AgentStreams streams;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "peephole-settings-pusher");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService scheduler = DaemonThreads.scheduler("peephole-settings-pusher");
 
     public SettingsPusher(AgentRegistry registry, AgentStreams streams) {
         this.registry = registry;

@@ -1,5 +1,6 @@
 package dev.peephole.collector.db;
 
+import dev.peephole.collector.util.DaemonThreads;
 import io.micronaut.context.annotation.Context;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -9,7 +10,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -30,11 +30,7 @@ public class SchemaMigrator {
     private static final long RETRY_SECONDS = 5;
 
     private final DataSource dataSource;
-    private final ScheduledExecutorService retry = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "peephole-schema-migrator");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService retry = DaemonThreads.scheduler("peephole-schema-migrator");
     private volatile StorageFlavour flavour;
     private volatile String schemaVersion;
     private volatile String lastError = "not attempted yet";

@@ -1,5 +1,6 @@
 package dev.peephole.collector.storage;
 
+import dev.peephole.collector.util.DaemonThreads;
 import dev.peephole.collector.db.ConnectionPool;
 import dev.peephole.collector.db.SchemaMigrator;
 import dev.peephole.collector.db.StorageFlavour;
@@ -17,7 +18,6 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -44,11 +44,7 @@ public class PartitionMaintainer {
     private final DataSource dataSource;
     private final SchemaMigrator schema;
     private final Retention retention;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "peephole-partitions");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService scheduler = DaemonThreads.scheduler("peephole-partitions");
     private volatile LocalDate coveredThrough;
     private volatile String lastError = "not run yet";
 

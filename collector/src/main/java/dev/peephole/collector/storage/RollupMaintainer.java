@@ -1,5 +1,6 @@
 package dev.peephole.collector.storage;
 
+import dev.peephole.collector.util.DaemonThreads;
 import dev.peephole.collector.db.ConnectionPool;
 import dev.peephole.collector.db.SchemaMigrator;
 import dev.peephole.collector.db.StorageFlavour;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -45,11 +45,7 @@ public class RollupMaintainer {
     private final DataSource dataSource;
     private final SchemaMigrator schema;
     private final PartitionMaintainer partitions;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "peephole-rollups");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ScheduledExecutorService scheduler = DaemonThreads.scheduler("peephole-rollups");
 
     private final Duration interval;
 
