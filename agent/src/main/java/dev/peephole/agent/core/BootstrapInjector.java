@@ -1,0 +1,66 @@
+package dev.peephole.agent.core;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.instrument.Instrumentation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import net.bytebuddy.dynamic.loading.ClassInjector;
+
+/**
+ * Defines the bridge classes ({@code dev.peephole.agent.bootstrap.*}, read from the agent jar) in
+ * the bootstrap class loader, so woven code in any class loader, the JDK's included, can call them.
+ * Injected directly where the JVM allows it; otherwise the classes go into a small jar appended
+ * to the bootstrap class path (which makes some JVMs print a class-data-sharing warning).
+ */
+final class BootstrapInjector {
+    static final String PACKAGE = "dev/peephole/agent/bootstrap/";
+
+    private BootstrapInjector() {
+    }
+
+    static void inject(Instrumentation inst, File agentJar) throws IOException {
+        Map<String, byte[]> classes = new LinkedHashMap<>();
+        try (JarFile jar = new JarFile(agentJar)) {
+            Enumeration<JarEntry> entries = jar.entries();
+            while (entries.hasMoreElements()) {
+                JarEntry e = entries.nextElement();
+                String n = e.getName();
+                if (n.startsWith(PACKAGE) && n.endsWith(".class")) {
+                    try (InputStream in = jar.getInputStream(e)) {
+                        classes.put(n.substring(0, n.length() - 6).replace('/', '.'), in.readAllBytes());
+                    }
+                }
+            }
+        }
+        try {
+            ClassInjector.UsingUnsafe.Factory factory = ClassInjector.UsingUnsafe.Factory.resolve(inst);
+            if (factory.isAvailable()) {
+                factory.make(null, null).injectRaw(classes);
+                return;
+            }
+        } catch (RuntimeException | LinkageError e) {
+            Log.debug("direct bootstrap injection unavailable: " + e);
+        }
+        Path dir = Files.createTempDirectory("peephole-bootstrap");
+        Path jarPath = dir.resolve("peephole-bootstrap.jar");
+        dir.toFile().deleteOnExit();
+        jarPath.toFile().deleteOnExit();
+        try (OutputStream os = Files.newOutputStream(jarPath); JarOutputStream jos = new JarOutputStream(os)) {
+            for (Map.Entry<String, byte[]> c : classes.entrySet()) {
+                jos.putNextEntry(new JarEntry(c.getKey().replace('.', '/') + ".class"));
+                jos.write(c.getValue());
+                jos.closeEntry();
+            }
+        }
+        inst.appendToBootstrapClassLoaderSearch(new JarFile(jarPath.toFile()));
+    }
+}
