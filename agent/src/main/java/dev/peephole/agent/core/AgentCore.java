@@ -81,11 +81,32 @@ public final class AgentCore {
         return running;
     }
 
+    private Object tracing; // TracingSetup, typed loosely: it names bridge classes
+
     private String startSummary() {
+        if (tracing instanceof TracingSetup) {
+            TracingSetup t = (TracingSetup) tracing;
+            return ", " + t.rules.size() + " rules";
+        }
         return "";
     }
 
+    /** The tracing part, for tests; null when tracing did not start. */
+    public Object tracingSetup() {
+        return tracing;
+    }
+
     private void startAll(Instrumentation inst) {
+        try {
+            TracingSetup t = TracingSetup.install(config, buffer, inst);
+            tracing = t;
+            if (t.spanMetrics != null) {
+                metrics.add(t.spanMetrics);
+            }
+            addSettingsListener(t::apply);
+        } catch (RuntimeException | LinkageError e) {
+            Log.error("instrumentation could not start; metrics only", e);
+        }
         metrics.add(new AgentSelfMetrics(buffer, sender));
         sender.start();
         metrics.start();

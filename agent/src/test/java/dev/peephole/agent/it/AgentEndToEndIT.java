@@ -2,6 +2,8 @@ package dev.peephole.agent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -70,7 +72,120 @@ class AgentEndToEndIT {
         }
     }
 
+    @Test
+    void oneTracePerFrameWithNestedDetectionAndRecognitionSpansServerSpansAndSpanMetrics() throws Exception {
+        int httpPort = CollectorProcess.freePort();
+        String service = "doorbell-traces";
+        try (AppProcess demo = AppProcess.start(dir.resolve("demo-traces.log"), agentArgs(service), List.of(),
+                "-jar", AppProcess.demoJar().toString(), "--http-port", Integer.toString(httpPort), "--fps", "10")) {
+            eventually(60, () -> httpGet("http://127.0.0.1:" + httpPort + "/api/health"));
+            assertThat(httpGet("http://127.0.0.1:" + httpPort + "/api/events?limit=5")).contains("\"events\"");
+
+            // a frame with a recognised face: capture -> analyze -> detect + recognize, one trace
+            JsonNode trace = eventually(120, () -> {
+                JsonNode data = JSON.readTree(collector.get("/api/traces?service=" + service
+                        + "&operation=FaceRecognizer.recognize&limit=20&lookback=1h")).get("data");
+                for (JsonNode t : data) {
+                    if (spanNamed(t, "Camera.capture") != null && spanNamed(t, "FaceDetector.detect") != null
+                            && spanNamed(t, "MotionDetector.detect") != null) {
+                        return t;
+                    }
+                }
+                return null;
+            });
+            JsonNode capture = spanNamed(trace, "Camera.capture");
+            JsonNode motion = spanNamed(trace, "MotionDetector.detect");
+            JsonNode analyze = spanNamed(trace, "DoorbellPipeline.analyze");
+            JsonNode detect = spanNamed(trace, "FaceDetector.detect");
+            JsonNode recognize = spanNamed(trace, "FaceRecognizer.recognize");
+            assertThat(parentOf(capture)).as("the capture span is the frame's root").isNull();
+            assertThat(parentOf(motion)).isEqualTo(capture.get("spanID").asText());
+            assertThat(parentOf(analyze)).isEqualTo(capture.get("spanID").asText());
+            assertThat(parentOf(detect)).isEqualTo(analyze.get("spanID").asText());
+            assertThat(parentOf(recognize)).isEqualTo(analyze.get("spanID").asText());
+            assertThat(tag(recognize, "recognition.result")).isIn("KNOWN", "UNKNOWN", "BLACKLISTED");
+            assertThat(tag(recognize, "recognition.confidence")).isNotNull();
+            assertThat(tag(recognize, "frame.id")).isEqualTo(tag(capture, "frame.id"));
+            assertThat(tag(detect, "faces.count")).isNotNull();
+
+            // the frame's events are in the same trace once the event processor has it
+            JsonNode withEvents = eventually(60, () -> {
+                JsonNode data = JSON.readTree(collector.get("/api/traces?service=" + service
+                        + "&operation=EventProcessor.process&limit=20&lookback=1h")).get("data");
+                for (JsonNode t : data) {
+                    JsonNode ep = spanNamed(t, "EventProcessor.process");
+                    JsonNode cap = spanNamed(t, "Camera.capture");
+                    if (ep != null && cap != null && cap.get("spanID").asText().equals(parentOf(ep))) {
+                        return t;
+                    }
+                }
+                return null;
+            });
+            assertThat(spanNamed(withEvents, "FaceRecognizer.recognize")).isNotNull();
+
+            // HTTP API use: a server span with method, route and status
+            JsonNode http = eventually(30, () -> {
+                JsonNode data = JSON.readTree(collector.get("/api/traces?service=" + service
+                        + "&operation=" + java.net.URLEncoder.encode("GET /api/events", "UTF-8") + "&limit=5&lookback=1h"))
+                        .get("data");
+                return data.size() > 0 ? data.get(0) : null;
+            });
+            JsonNode server = spanNamed(http, "GET /api/events");
+            assertThat(tag(server, "http.response.status_code")).isEqualTo("200");
+            assertThat(tag(server, "http.route")).isEqualTo("/api/events");
+            assertThat(tag(server, "span.kind")).isEqualTo("server");
+
+            // span metrics, labelled with the recognition result
+            String calls = eventually(60, () -> {
+                String body = collector.query("traces_span_metrics_calls_total{service_name=\"" + service
+                        + "\",span_name=\"FaceRecognizer.recognize\"}");
+                return body.contains("recognition_result") ? body : null;
+            });
+            assertThat(calls).contains("\"span_kind\":\"SPAN_KIND_INTERNAL\"").contains("\"status_code\":\"STATUS_CODE_UNSET\"");
+            String buckets = collector.query("traces_span_metrics_duration_seconds_bucket{service_name=\"" + service
+                    + "\",span_name=\"FaceDetector.detect\"}");
+            assertThat(buckets).contains("\"le\"");
+
+            String out = demo.output();
+            assertThat(out).doesNotContain("peephole-agent] WARN").doesNotContain("peephole-agent] ERROR");
+            assertThat(demo.stop()).isIn(0, 130, 143);
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    static JsonNode spanNamed(JsonNode trace, String name) {
+        for (JsonNode s : trace.get("spans")) {
+            if (s.get("operationName").asText().equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    static String parentOf(JsonNode span) {
+        JsonNode refs = span.get("references");
+        if (refs == null) {
+            return null;
+        }
+        for (JsonNode r : refs) {
+            if ("CHILD_OF".equals(r.get("refType").asText())) {
+                return r.get("spanID").asText();
+            }
+        }
+        return null;
+    }
+
+    static String tag(JsonNode span, String key) {
+        for (JsonNode t : span.get("tags")) {
+            if (t.get("key").asText().equals(key)) {
+                return t.get("value").asText();
+            }
+        }
+        return null;
+    }
 
     static String httpGet(String url) {
         try {

@@ -66,7 +66,7 @@ public final class Buffer {
         }
     }
 
-    SpanData pollSpan() {
+    public SpanData pollSpan() {
         SpanData s = spans.poll();
         if (s != null) {
             spanCount.decrementAndGet();

@@ -544,9 +544,11 @@ public final class Sender {
 
     private void onSettings(Stream s, Settings settings) {
         failures = 0;
-        if (!everConnected || outageLogged) {
+        if (outageLogged) {
             Log.info("connected to collector " + options.target + " as " + identity.agentId
-                    + (outageLogged && everConnected ? " again" : ""));
+                    + (everConnected ? " again" : ""));
+        } else if (!everConnected) {
+            Log.debug("connected to collector " + options.target + " as " + identity.agentId);
         }
         everConnected = true;
         outageLogged = false;
