@@ -1,6 +1,7 @@
 package dev.peephole.agent;
 
 import java.io.File;
+import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Method;
@@ -9,6 +10,7 @@ import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 /**
@@ -29,14 +31,14 @@ public final class AgentMain {
     }
 
     public static void premain(String args, Instrumentation inst) {
-        start(args, inst);
+        start(args, inst, false);
     }
 
     public static void agentmain(String args, Instrumentation inst) {
-        start(args, inst);
+        start(args, inst, true);
     }
 
-    private static synchronized void start(String args, Instrumentation inst) {
+    private static synchronized void start(String args, Instrumentation inst, boolean attached) {
         if (started) {
             return;
         }
@@ -44,19 +46,44 @@ public final class AgentMain {
         long t0 = System.nanoTime();
         try {
             File agentJar = new File(AgentMain.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            Path dir = Files.createTempDirectory("peephole-agent");
-            dir.toFile().deleteOnExit();
-            File instJar = dir.resolve("peephole-agent-inst.jar").toFile();
-            instJar.deleteOnExit();
-            try (JarFile jar = new JarFile(agentJar); InputStream in = jar.getInputStream(jar.getEntry(INST_JAR))) {
-                Files.copy(in, instJar.toPath(), StandardCopyOption.REPLACE_EXISTING);
-            }
+            File instJar = instJar(agentJar);
             ClassLoader loader = new AgentClassLoader(new URL[] {instJar.toURI().toURL()});
             Class<?> core = Class.forName("dev.peephole.agent.core.AgentCore", true, loader);
-            Method m = core.getMethod("start", String.class, Instrumentation.class, File.class, long.class);
-            m.invoke(null, args, inst, agentJar, t0);
+            Method m = core.getMethod("start", String.class, Instrumentation.class, File.class, boolean.class,
+                    long.class);
+            m.invoke(null, args, inst, agentJar, attached, t0);
         } catch (Throwable t) {
             System.err.println("[peephole-agent] ERROR the agent could not start, the application runs without it: " + t);
+        }
+    }
+
+    /**
+     * The nested jar as a file of its own, which a class loader can open: kept in the temp
+     * directory under a name made of its CRC and size, so later starts of the same agent reuse it
+     * (written under a temporary name and moved into place: concurrent starts do not clash).
+     */
+    private static File instJar(File agentJar) throws Exception {
+        try (JarFile jar = new JarFile(agentJar)) {
+            JarEntry e = jar.getJarEntry(INST_JAR);
+            String name = "peephole-agent-inst-" + Long.toHexString(e.getCrc()) + "-" + e.getSize() + ".jar";
+            Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+            Path target = dir.resolve(name);
+            if (Files.isRegularFile(target) && Files.size(target) == e.getSize()) {
+                return target.toFile();
+            }
+            Path tmp = Files.createTempFile(dir, "peephole-agent-inst", ".tmp");
+            try (InputStream in = jar.getInputStream(e)) {
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException moveFailed) {
+                Files.deleteIfExists(tmp);
+                if (!Files.isRegularFile(target) || Files.size(target) != e.getSize()) {
+                    throw moveFailed;
+                }
+            }
+            return target.toFile();
         }
     }
 

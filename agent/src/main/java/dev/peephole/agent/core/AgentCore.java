@@ -54,7 +54,8 @@ public final class AgentCore {
     }
 
     /** Called by {@code AgentMain} in the agent's class loader. */
-    public static void start(String agentArgs, Instrumentation inst, java.io.File agentJar, long startedNanos) {
+    public static void start(String agentArgs, Instrumentation inst, java.io.File agentJar, boolean attached,
+                             long startedNanos) {
         try {
             AgentConfig config = AgentConfig.load(agentArgs);
             Log.setLevel(Log.parseLevel(config.get(Setting.LOG_LEVEL)));
@@ -62,12 +63,15 @@ public final class AgentCore {
                 Log.info("disabled (enabled=false)");
                 return;
             }
+            Log.debug("core loaded after " + ms(startedNanos) + " ms");
             quietLibraries();
             if (agentJar != null) {
                 BootstrapInjector.inject(inst, agentJar);
             }
+            Log.debug("bridge injected after " + ms(startedNanos) + " ms");
             AgentCore core = new AgentCore(config, identity(config));
-            core.startAll(inst);
+            Log.debug("identity and sender ready after " + ms(startedNanos) + " ms");
+            core.startAll(inst, attached, startedNanos);
             running = core;
             Log.info("peephole-agent " + version() + " started for service " + core.identity.serviceName
                     + " as " + core.identity.agentId + ", collector " + config.get(Setting.COLLECTOR)
@@ -75,6 +79,10 @@ public final class AgentCore {
         } catch (Throwable t) {
             Log.error("the agent could not start, the application runs without it", t);
         }
+    }
+
+    private static long ms(long since) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
     }
 
     public static AgentCore running() {
@@ -96,9 +104,9 @@ public final class AgentCore {
         return tracing;
     }
 
-    private void startAll(Instrumentation inst) {
+    private void startAll(Instrumentation inst, boolean attached, long startedNanos) {
         try {
-            TracingSetup t = TracingSetup.install(config, buffer, inst);
+            TracingSetup t = TracingSetup.install(config, buffer, inst, attached, startedNanos);
             tracing = t;
             if (t.spanMetrics != null) {
                 metrics.add(t.spanMetrics);
@@ -108,6 +116,12 @@ public final class AgentCore {
             Log.error("instrumentation could not start; metrics only", e);
         }
         metrics.add(new AgentSelfMetrics(buffer, sender));
+        if (config.getBoolean(Setting.METRICS_JVM)) {
+            metrics.add(new dev.peephole.agent.core.metrics.JvmMetrics());
+        }
+        if (config.getBoolean(Setting.METRICS_HOST)) {
+            metrics.add(new dev.peephole.agent.core.metrics.HostMetrics());
+        }
         sender.start();
         metrics.start();
         Thread hook = new Thread(this::shutdown, "peephole-shutdown");

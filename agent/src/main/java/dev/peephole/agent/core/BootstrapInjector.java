@@ -27,6 +27,34 @@ final class BootstrapInjector {
     private BootstrapInjector() {
     }
 
+    /**
+     * {@code jdk.internal.misc.Unsafe#defineClass} with the boot loader, made reachable by
+     * exporting that package to the agent's module through {@link Instrumentation#redefineModule}.
+     * Interfaces first: a class's interfaces must be defined before it.
+     */
+    private static void defineInBootLoader(Instrumentation inst, Map<String, byte[]> classes) throws Exception {
+        Module base = Object.class.getModule();
+        Module me = BootstrapInjector.class.getModule();
+        inst.redefineModule(base, java.util.Set.of(), Map.of("jdk.internal.misc", java.util.Set.of(me)),
+                Map.of(), java.util.Set.of(), Map.of());
+        Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
+        Object unsafe = unsafeClass.getMethod("getUnsafe").invoke(null);
+        java.lang.reflect.Method define = unsafeClass.getMethod("defineClass", String.class, byte[].class, int.class,
+                int.class, ClassLoader.class, java.security.ProtectionDomain.class);
+        java.util.List<String> order = new java.util.ArrayList<>();
+        for (String name : classes.keySet()) {
+            if (name.endsWith(".Bridge")) {
+                order.add(name); // the only class with interfaces to resolve (none); defined last anyway
+            } else {
+                order.add(0, name);
+            }
+        }
+        for (String name : order) {
+            byte[] b = classes.get(name);
+            define.invoke(unsafe, name, b, 0, b.length, null, null);
+        }
+    }
+
     static void inject(Instrumentation inst, File agentJar) throws IOException {
         Map<String, byte[]> classes = new LinkedHashMap<>();
         try (JarFile jar = new JarFile(agentJar)) {
@@ -42,13 +70,19 @@ final class BootstrapInjector {
             }
         }
         try {
+            defineInBootLoader(inst, classes);
+            return;
+        } catch (Exception | LinkageError e) {
+            Log.debug("direct bootstrap injection unavailable: " + e);
+        }
+        try {
             ClassInjector.UsingUnsafe.Factory factory = ClassInjector.UsingUnsafe.Factory.resolve(inst);
             if (factory.isAvailable()) {
                 factory.make(null, null).injectRaw(classes);
                 return;
             }
         } catch (RuntimeException | LinkageError e) {
-            Log.debug("direct bootstrap injection unavailable: " + e);
+            Log.debug("Byte Buddy's bootstrap injection unavailable: " + e);
         }
         Path dir = Files.createTempDirectory("peephole-bootstrap");
         Path jarPath = dir.resolve("peephole-bootstrap.jar");

@@ -32,6 +32,11 @@ final class TracingSetup {
     }
 
     static TracingSetup install(AgentConfig config, Buffer buffer, Instrumentation inst) {
+        return install(config, buffer, inst, true, System.nanoTime());
+    }
+
+    /** {@code attached}: started in a running JVM (agentmain), whose loaded classes must all be considered. */
+    static TracingSetup install(AgentConfig config, Buffer buffer, Instrumentation inst, boolean attached, long t0) {
         MethodRegistry registry = new MethodRegistry();
         SpanMetrics spanMetrics = null;
         if (config.getBoolean(Setting.SPAN_METRICS)) {
@@ -46,7 +51,9 @@ final class TracingSetup {
         }
         Tracing tracing = new Tracing(registry, buffer, config.getDouble(Setting.SAMPLING_RATIO), spanMetrics);
         Bridge.install(tracing);
+        Log.debug("tracer ready after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         List<Rule> rules = RuleSet.load(config);
+        Log.debug("rules loaded after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         Instrumenter instrumenter = new Instrumenter(registry);
         List<Instrumenter.TypeInstrumentation> list = Instrumenter.list();
         if (!rules.isEmpty()) {
@@ -62,8 +69,9 @@ final class TracingSetup {
             list.add(Instrumenter.queues());
         }
         if (inst != null) {
-            instrumenter.install(inst, list);
+            instrumenter.install(inst, list, attached);
         }
+        Log.debug("woven after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return new TracingSetup(tracing, spanMetrics, instrumenter, rules);
     }
 

@@ -63,6 +63,21 @@ class AgentEndToEndIT {
             });
             assertThat(sent).contains("\"instance\":\"doorbell-basic@");
 
+            // host and JVM metrics, in their Prometheus form
+            for (String q : new String[] {
+                "jvm_memory_used_bytes{service_name=\"doorbell-basic\",jvm_memory_type=\"heap\"}",
+                "jvm_thread_count{service_name=\"doorbell-basic\"}",
+                "jvm_class_count{service_name=\"doorbell-basic\"}",
+                "jvm_cpu_recent_utilization_ratio{service_name=\"doorbell-basic\"}",
+                "system_cpu_utilization_ratio{service_name=\"doorbell-basic\"}",
+                "system_cpu_load_average_1m{service_name=\"doorbell-basic\"}",
+                "system_memory_usage_bytes{service_name=\"doorbell-basic\",system_memory_state=\"used\"}",
+                "system_network_io_bytes_total{service_name=\"doorbell-basic\"}",
+                "process_memory_usage_bytes{service_name=\"doorbell-basic\"}",
+            }) {
+                eventually(30, () -> collector.query(q).contains("\"value\"") ? q : null);
+            }
+
             String out = demo.output();
             long agentLines = out.lines().filter(l -> l.contains("[peephole-agent]")).count();
             assertThat(agentLines).as("the agent's lines in the app's output:\n" + out).isLessThanOrEqualTo(2);

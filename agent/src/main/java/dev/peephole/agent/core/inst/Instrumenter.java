@@ -63,10 +63,30 @@ public final class Instrumenter {
         DynamicType.Builder<?> transform(DynamicType.Builder<?> builder, TypeDescription type);
     }
 
-    public ResettableClassFileTransformer install(Instrumentation inst, List<TypeInstrumentation> instrumentations) {
-        AgentBuilder ab = new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
+    /**
+     * {@code retransformAll}: consider every loaded class (the agent was attached to a running
+     * JVM); otherwise (premain) only the JDK classes woven here are loaded already and are
+     * retransformed, which keeps start-up short.
+     */
+    public ResettableClassFileTransformer install(Instrumentation inst, List<TypeInstrumentation> instrumentations,
+                                                  boolean retransformAll) {
+        AgentBuilder.RedefinitionListenable.WithoutBatchStrategy retransforming = new AgentBuilder.Default(
+                new ByteBuddy().with(TypeValidation.DISABLED))
                 .disableClassFormatChanges()
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
+        AgentBuilder.RedefinitionListenable redefinition = retransforming;
+        if (!retransformAll) {
+            List<Class<?>> loaded = new ArrayList<>();
+            for (String n : JDK_WOVEN) {
+                try {
+                    loaded.add(Class.forName(n, false, null));
+                } catch (ClassNotFoundException | LinkageError e) {
+                    // not in this JDK
+                }
+            }
+            redefinition = retransforming.redefineOnly(loaded.toArray(new Class<?>[0]));
+        }
+        AgentBuilder ab = redefinition
                 .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
                 .with(AgentBuilder.TypeStrategy.Default.DECORATE)
                 .with(AgentBuilder.PoolStrategy.Default.FAST)
