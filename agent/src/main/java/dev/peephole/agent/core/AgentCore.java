@@ -65,6 +65,8 @@ public final class AgentCore {
             }
             Log.debug("core loaded after " + ms(startedNanos) + " ms");
             quietLibraries();
+            // gRPC's Netty uses NIO: no attempt to load its native transport (the agent ships none)
+            System.setProperty("io.grpc.netty.shaded.io.netty.transport.noNative", "true");
             if (agentJar != null) {
                 BootstrapInjector.inject(inst, agentJar);
             }

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
-import net.bytebuddy.dynamic.loading.ClassInjector;
 
 /**
  * Defines the bridge classes ({@code dev.peephole.agent.bootstrap.*}, read from the agent jar) in
@@ -25,6 +24,38 @@ final class BootstrapInjector {
     static final String PACKAGE = "dev/peephole/agent/bootstrap/";
 
     private BootstrapInjector() {
+    }
+
+    /**
+     * {@code ClassLoader.defineClass1(null, ...)}, the JDK's own native define with the boot
+     * loader, made accessible by opening {@code java.lang} to the agent's module through
+     * {@link Instrumentation#redefineModule}.
+     */
+    private static void defineWithClassLoaderNative(Instrumentation inst, Map<String, byte[]> classes) throws Exception {
+        Module base = Object.class.getModule();
+        Module me = BootstrapInjector.class.getModule();
+        inst.redefineModule(base, java.util.Set.of(), Map.of(), Map.of("java.lang", java.util.Set.of(me)),
+                java.util.Set.of(), Map.of());
+        java.lang.reflect.Method define = ClassLoader.class.getDeclaredMethod("defineClass1", ClassLoader.class,
+                String.class, byte[].class, int.class, int.class, java.security.ProtectionDomain.class, String.class);
+        define.setAccessible(true);
+        for (String name : order(classes)) {
+            byte[] b = classes.get(name);
+            define.invoke(null, null, name, b, 0, b.length, null, null);
+        }
+    }
+
+    /** Interfaces first: a class's interfaces must exist before it. */
+    private static java.util.List<String> order(Map<String, byte[]> classes) {
+        java.util.List<String> order = new java.util.ArrayList<>();
+        for (String name : classes.keySet()) {
+            if (name.endsWith(".Bridge")) {
+                order.add(name);
+            } else {
+                order.add(0, name);
+            }
+        }
+        return order;
     }
 
     /**
@@ -41,15 +72,7 @@ final class BootstrapInjector {
         Object unsafe = unsafeClass.getMethod("getUnsafe").invoke(null);
         java.lang.reflect.Method define = unsafeClass.getMethod("defineClass", String.class, byte[].class, int.class,
                 int.class, ClassLoader.class, java.security.ProtectionDomain.class);
-        java.util.List<String> order = new java.util.ArrayList<>();
-        for (String name : classes.keySet()) {
-            if (name.endsWith(".Bridge")) {
-                order.add(name); // the only class with interfaces to resolve (none); defined last anyway
-            } else {
-                order.add(0, name);
-            }
-        }
-        for (String name : order) {
+        for (String name : order(classes)) {
             byte[] b = classes.get(name);
             define.invoke(unsafe, name, b, 0, b.length, null, null);
         }
@@ -70,19 +93,16 @@ final class BootstrapInjector {
             }
         }
         try {
+            defineWithClassLoaderNative(inst, classes);
+            return;
+        } catch (Exception | LinkageError e) {
+            Log.debug("ClassLoader.defineClass1 unavailable: " + e);
+        }
+        try {
             defineInBootLoader(inst, classes);
             return;
         } catch (Exception | LinkageError e) {
-            Log.debug("direct bootstrap injection unavailable: " + e);
-        }
-        try {
-            ClassInjector.UsingUnsafe.Factory factory = ClassInjector.UsingUnsafe.Factory.resolve(inst);
-            if (factory.isAvailable()) {
-                factory.make(null, null).injectRaw(classes);
-                return;
-            }
-        } catch (RuntimeException | LinkageError e) {
-            Log.debug("Byte Buddy's bootstrap injection unavailable: " + e);
+            Log.debug("Unsafe.defineClass unavailable: " + e);
         }
         Path dir = Files.createTempDirectory("peephole-bootstrap");
         Path jarPath = dir.resolve("peephole-bootstrap.jar");

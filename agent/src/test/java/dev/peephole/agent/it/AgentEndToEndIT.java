@@ -78,6 +78,15 @@ class AgentEndToEndIT {
                 eventually(30, () -> collector.query(q).contains("\"value\"") ? q : null);
             }
 
+            // the agent's threads: daemon, named peephole-*; no library thread names leak out
+            List<String> threads = demo.threadLines();
+            assertThat(threads).anyMatch(l -> l.startsWith("\"peephole-sender\""))
+                    .anyMatch(l -> l.startsWith("\"peephole-metrics\""))
+                    .anyMatch(l -> l.startsWith("\"peephole-grpc-io"));
+            assertThat(threads).filteredOn(l -> l.startsWith("\"peephole-")).allMatch(l -> l.contains(" daemon "));
+            assertThat(threads).noneMatch(l -> l.startsWith("\"grpc-") || l.startsWith("\"BatchSpanProcessor")
+                    || l.startsWith("\"pool-") || l.startsWith("\"OkHttp") || l.startsWith("\"Thread-"));
+
             String out = demo.output();
             long agentLines = out.lines().filter(l -> l.contains("[peephole-agent]")).count();
             assertThat(agentLines).as("the agent's lines in the app's output:\n" + out).isLessThanOrEqualTo(2);

@@ -51,6 +51,25 @@ public final class AppProcess implements AutoCloseable {
         return new AppProcess(cmd, log);
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Thread dump lines naming threads ({@code "name" #id daemon ...}), via jcmd. */
+    public List<String> threadLines() throws Exception {
+        Process p = new ProcessBuilder(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(pid()), "Thread.print").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor(30, TimeUnit.SECONDS);
+        List<String> lines = new ArrayList<>();
+        for (String l : out.split("\n")) {
+            if (l.startsWith("\"")) {
+                lines.add(l);
+            }
+        }
+        return lines;
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
