@@ -1,0 +1,108 @@
+package dev.peephole.agent.core.transport;
+
+import dev.peephole.proto.v1.MetricSeries;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What waits to be batched: finished spans and metric series. Both queues are bounded; a full
+ * queue drops its oldest entry and counts it. Offering never blocks and never allocates beyond
+ * the queue node, so app threads pay little for it.
+ */
+public final class Buffer {
+    private final ConcurrentLinkedQueue<SpanData> spans = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<MetricSeries> series = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger spanCount = new AtomicInteger();
+    private final AtomicInteger pointCount = new AtomicInteger();
+    private final int maxSpans;
+    private final int maxPoints;
+    private final int wakeAtSpans;
+    final AtomicLong droppedSpans = new AtomicLong();
+    final AtomicLong droppedPoints = new AtomicLong();
+    final AtomicLong spansOffered = new AtomicLong();
+    private volatile Runnable wakeUp = () -> { };
+
+    public Buffer(int maxSpans, int maxPoints, int wakeAtSpans) {
+        this.maxSpans = Math.max(1, maxSpans);
+        this.maxPoints = Math.max(1, maxPoints);
+        this.wakeAtSpans = Math.max(1, wakeAtSpans);
+    }
+
+    void onFull(Runnable wakeUp) {
+        this.wakeUp = wakeUp;
+    }
+
+    public void offerSpan(SpanData span) {
+        spans.offer(span);
+        spansOffered.incrementAndGet();
+        int n = spanCount.incrementAndGet();
+        while (n > maxSpans) {
+            if (spans.poll() != null) {
+                droppedSpans.incrementAndGet();
+                n = spanCount.decrementAndGet();
+            } else {
+                break;
+            }
+        }
+        if (n == wakeAtSpans) {
+            wakeUp.run();
+        }
+    }
+
+    public void offerSeries(MetricSeries s) {
+        int points = Math.max(1, s.getPointsCount() + s.getHistogramPointsCount());
+        series.offer(s);
+        int n = pointCount.addAndGet(points);
+        while (n > maxPoints) {
+            MetricSeries old = series.poll();
+            if (old == null) {
+                break;
+            }
+            int p = Math.max(1, old.getPointsCount() + old.getHistogramPointsCount());
+            droppedPoints.addAndGet(p);
+            n = pointCount.addAndGet(-p);
+        }
+    }
+
+    public SpanData pollSpan() {
+        SpanData s = spans.poll();
+        if (s != null) {
+            spanCount.decrementAndGet();
+        }
+        return s;
+    }
+
+    MetricSeries pollSeries() {
+        MetricSeries s = series.poll();
+        if (s != null) {
+            pointCount.addAndGet(-Math.max(1, s.getPointsCount() + s.getHistogramPointsCount()));
+        }
+        return s;
+    }
+
+    public int queuedSpans() {
+        return spanCount.get();
+    }
+
+    public int queuedPoints() {
+        return pointCount.get();
+    }
+
+    public long droppedSpans() {
+        return droppedSpans.get();
+    }
+
+    public long droppedPoints() {
+        return droppedPoints.get();
+    }
+
+    boolean isEmpty() {
+        return spans.isEmpty() && series.isEmpty();
+    }
+
+    int maxSpans() {
+        return maxSpans;
+    }
+}

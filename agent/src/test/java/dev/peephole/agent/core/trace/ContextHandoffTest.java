@@ -1,0 +1,85 @@
+package dev.peephole.agent.core.trace;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class ContextHandoffTest {
+    static Context ctx(String spanId) {
+        return Context.root().with(Span.wrap(SpanContext.create("0af7651916cd43dd8448eb211c80319c", spanId,
+                TraceFlags.getSampled(), TraceState.getDefault())));
+    }
+
+    @Test
+    void anItemQueuedUnderAContextHandsItToTheThreadThatTakesIt() throws Exception {
+        ContextHandoff h = new ContextHandoff(100);
+        Object frame = new Object();
+        Context producer = ctx("b7ad6b7169203331");
+        try (Scope s = producer.makeCurrent()) {
+            assertThat(h.enqueue(frame)).isTrue();
+        }
+        AtomicReference<Context> before = new AtomicReference<>();
+        AtomicReference<Context> seen = new AtomicReference<>();
+        Thread consumer = new Thread(() -> {
+            before.set(h.current());
+            h.dequeued(frame);
+            seen.set(h.current());
+        });
+        consumer.start();
+        consumer.join();
+        assertThat(before.get()).isSameAs(Context.root());
+        assertThat(seen.get()).isSameAs(producer);
+        assertThat(h.carriedCount()).isZero();
+    }
+
+    @Test
+    void theNextItemTakenReplacesTheHandOffContextAndAnItemWithoutOneClearsIt() {
+        ContextHandoff h = new ContextHandoff(100);
+        Object a = new Object();
+        Object b = new Object();
+        h.produced(a, ctx("b7ad6b7169203331"));
+        h.dequeued(a);
+        assertThat(Span.fromContext(h.current()).getSpanContext().getSpanId()).isEqualTo("b7ad6b7169203331");
+        h.dequeued(b);
+        assertThat(h.current()).isSameAs(Context.root());
+    }
+
+    @Test
+    void aTaskCarriesTheSubmittersContextAndNothingIsWrappedWithoutOne() throws Exception {
+        ContextHandoff h = new ContextHandoff(100);
+        Runnable r = () -> { };
+        assertThat(h.wrap(r)).isSameAs(r);
+        Context c = ctx("00f067aa0ba902b7");
+        AtomicReference<Context> inside = new AtomicReference<>();
+        Runnable wrapped;
+        try (Scope s = c.makeCurrent()) {
+            wrapped = h.wrap(() -> inside.set(Context.current()));
+        }
+        Thread t = new Thread(wrapped);
+        t.start();
+        t.join();
+        assertThat(inside.get()).isSameAs(c);
+    }
+
+    @Test
+    void theMapOfCarriedContextsIsBoundedAndWeak() {
+        ContextHandoff h = new ContextHandoff(10);
+        Context c = ctx("00f067aa0ba902b7");
+        for (int i = 0; i < 50; i++) {
+            h.produced(new Object(), c);
+        }
+        assertThat(h.refused()).isGreaterThanOrEqualTo(30);
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (h.carriedCount() > 0 && System.currentTimeMillis() < deadline) {
+            System.gc();
+        }
+        assertThat(h.carriedCount()).as("entries of collected items go away").isZero();
+    }
+}

@@ -1,0 +1,207 @@
+package dev.peephole.agent.core.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peephole.proto.v1.AgentMessage;
+import dev.peephole.proto.v1.Hello;
+import dev.peephole.proto.v1.MetricSeries;
+import dev.peephole.proto.v1.MetricType;
+import dev.peephole.proto.v1.NumberPoint;
+import dev.peephole.proto.v1.Settings;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class SenderTest {
+
+    private static Identity identity() {
+        return new Identity("test@host", "svc", "1.0", "host", 42, "test", 1L, Collections.emptyMap());
+    }
+
+    private static Sender.Options options(int port) {
+        Sender.Options o = new Sender.Options();
+        o.target = "127.0.0.1:" + port;
+        o.token = "secret";
+        o.batchInterval = Duration.ofMillis(100);
+        o.batchMaxPoints = 3;
+        o.reconnectInitial = Duration.ofMillis(50);
+        o.reconnectMax = Duration.ofMillis(200);
+        return o;
+    }
+
+    private static MetricSeries point(double v) {
+        return MetricSeries.newBuilder().setName("test.value").setType(MetricType.METRIC_TYPE_GAUGE)
+                .addPoints(NumberPoint.newBuilder().setTimeUnixNano(1).setValue(v)).build();
+    }
+
+    private static AgentMessage nextOfKind(FakeCollector fake, AgentMessage.KindCase kind) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            AgentMessage m = fake.next(1);
+            if (m != null && m.getKindCase() == kind) {
+                return m;
+            }
+        }
+        throw new AssertionError("no " + kind + " within 10 s");
+    }
+
+    @Test
+    void helloFirstWithTheBearerTokenThenBatchesWithIncreasingSequences() throws Exception {
+        try (FakeCollector fake = new FakeCollector(0)) {
+            Buffer buffer = new Buffer(100, 100, 10);
+            Sender sender = new Sender(options(fake.port()), buffer, identity(), s -> { });
+            sender.start();
+            try {
+                AgentMessage first = fake.next(10);
+                assertThat(first.hasHello()).isTrue();
+                Hello h = first.getHello();
+                assertThat(h.getAgentId()).isEqualTo("test@host");
+                assertThat(h.getServiceName()).isEqualTo("svc");
+                assertThat(h.getPid()).isEqualTo(42);
+                assertThat(h.getSessionId()).hasSize(36);
+                assertThat(h.getJvmVersion()).isNotEmpty();
+                assertThat(fake.authHeaders).containsExactly("Bearer secret");
+
+                for (int i = 0; i < 7; i++) {
+                    buffer.offerSeries(point(i));
+                }
+                List<Long> seqs = new ArrayList<>();
+                int points = 0;
+                while (points < 7) {
+                    AgentMessage b = nextOfKind(fake, AgentMessage.KindCase.BATCH);
+                    seqs.add(b.getBatch().getSequence());
+                    points += b.getBatch().getMetricsCount();
+                    assertThat(b.getBatch().getMetricsCount()).isLessThanOrEqualTo(3);
+                }
+                assertThat(seqs).containsExactly(1L, 2L, 3L);
+                await(() -> sender.unackedBatches() == 0);
+                assertThat(sender.batchesAcked()).isEqualTo(3);
+            } finally {
+                sender.shutdown(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
+    void unacknowledgedBatchesAreSentAgainAfterAReconnect() throws Exception {
+        try (FakeCollector fake = new FakeCollector(0)) {
+            fake.ack = false;
+            Buffer buffer = new Buffer(100, 100, 10);
+            Sender sender = new Sender(options(fake.port()), buffer, identity(), s -> { });
+            sender.start();
+            try {
+                nextOfKind(fake, AgentMessage.KindCase.HELLO);
+                for (int i = 0; i < 6; i++) {
+                    buffer.offerSeries(point(i));
+                }
+                assertThat(nextOfKind(fake, AgentMessage.KindCase.BATCH).getBatch().getSequence()).isEqualTo(1);
+                assertThat(nextOfKind(fake, AgentMessage.KindCase.BATCH).getBatch().getSequence()).isEqualTo(2);
+                assertThat(sender.unackedBatches()).isEqualTo(2);
+
+                fake.ack = true;
+                fake.dropStreams();
+                AgentMessage hello = nextOfKind(fake, AgentMessage.KindCase.HELLO);
+                assertThat(hello.getHello().getAgentId()).isEqualTo("test@host");
+                List<Long> resent = new ArrayList<>();
+                resent.add(nextOfKind(fake, AgentMessage.KindCase.BATCH).getBatch().getSequence());
+                resent.add(nextOfKind(fake, AgentMessage.KindCase.BATCH).getBatch().getSequence());
+                assertThat(resent).containsExactly(1L, 2L);
+                await(() -> sender.unackedBatches() == 0);
+                assertThat(sender.reconnects()).isEqualTo(1);
+            } finally {
+                sender.shutdown(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
+    void settingsAreAppliedAndHeartbeatsReportWhatWasDropped() throws Exception {
+        try (FakeCollector fake = new FakeCollector(0)) {
+            fake.settings = Settings.newBuilder().setVersion(3).setSamplingRatio(0.5).setHeartbeatIntervalSeconds(1).build();
+            Buffer buffer = new Buffer(100, 5, 10);
+            List<Settings> applied = new CopyOnWriteArrayList<>();
+            Sender.Options o = options(fake.port());
+            o.batchInterval = Duration.ofSeconds(30);
+            Sender sender = new Sender(o, buffer, identity(), applied::add);
+            for (int i = 0; i < 12; i++) {
+                buffer.offerSeries(point(i)); // before the sender runs: 7 of them are dropped
+            }
+            assertThat(buffer.droppedPoints()).isEqualTo(7);
+            sender.start();
+            try {
+                AgentMessage hb = nextOfKind(fake, AgentMessage.KindCase.HEARTBEAT);
+                assertThat(hb.getHeartbeat().getDroppedPoints()).isEqualTo(7);
+                assertThat(applied).isNotEmpty();
+                assertThat(applied.get(0).getSamplingRatio()).isEqualTo(0.5);
+
+                fake.push(Settings.newBuilder().setVersion(2).setSamplingRatio(0.1).build()); // older: ignored
+                fake.push(Settings.newBuilder().setVersion(4).setSamplingRatio(0.2).build());
+                await(() -> applied.size() == 2);
+                Thread.sleep(200);
+                assertThat(applied).hasSize(2);
+                assertThat(applied.get(1).getSamplingRatio()).isEqualTo(0.2);
+            } finally {
+                sender.shutdown(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    @Test
+    void withoutACollectorOfferingNeverBlocksAndTheBufferStaysBounded() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Buffer buffer = new Buffer(100, 1000, 10);
+        Sender sender = new Sender(options(port), buffer, identity(), s -> { });
+        sender.start();
+        try {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 200_000; i++) {
+                buffer.offerSeries(point(i));
+            }
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertThat(ms).as("200k offers without a collector").isLessThan(5000);
+            Thread.sleep(300);
+            assertThat(buffer.queuedPoints()).isLessThanOrEqualTo(1000);
+            assertThat(sender.droppedPoints()).isGreaterThan(150_000);
+            assertThat(sender.isConnected()).isFalse();
+        } finally {
+            long t0 = System.nanoTime();
+            sender.shutdown(Duration.ofMillis(500));
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).isLessThan(2000);
+        }
+    }
+
+    @Test
+    void theFinalFlushSendsWhatIsBufferedAndWaitsForTheAck() throws Exception {
+        try (FakeCollector fake = new FakeCollector(0)) {
+            Buffer buffer = new Buffer(100, 100, 10);
+            Sender.Options o = options(fake.port());
+            o.batchInterval = Duration.ofSeconds(30);
+            Sender sender = new Sender(o, buffer, identity(), s -> { });
+            sender.start();
+            nextOfKind(fake, AgentMessage.KindCase.HELLO);
+            buffer.offerSeries(point(1));
+            buffer.offerSeries(point(2));
+            sender.shutdown(Duration.ofSeconds(2));
+            assertThat(sender.unackedBatches()).isZero();
+            assertThat(sender.batchesAcked()).isEqualTo(1);
+        }
+    }
+
+    static void await(java.util.function.BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!cond.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 10 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+}

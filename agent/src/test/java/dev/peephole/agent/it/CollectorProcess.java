@@ -1,0 +1,127 @@
+package dev.peephole.agent.it;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.TimeUnit;
+
+/** The real collector ({@code collector/target/peephole-collector.jar}) as a child process on its embedded database. */
+public final class CollectorProcess implements AutoCloseable {
+    public static final String TOKEN = "it-agent-token";
+    public static final String ADMIN_PASSWORD = "it-admin-password";
+
+    public final int httpPort;
+    public final int grpcPort;
+    public final Path dataDir;
+    public final Path log;
+    private Process process;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public CollectorProcess(Path dir) throws Exception {
+        this(dir, freePort(), freePort());
+    }
+
+    public CollectorProcess(Path dir, int httpPort, int grpcPort) throws Exception {
+        this.httpPort = httpPort;
+        this.grpcPort = grpcPort;
+        this.dataDir = dir.resolve("collector-data");
+        this.log = dir.resolve("collector.log");
+        start();
+    }
+
+    public void start() throws Exception {
+        Path jar = Path.of(System.getProperty("peephole.collector.jar", "../collector/target/peephole-collector.jar"));
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: build the collector first (mvn -B verify at the root)");
+        }
+        ProcessBuilder pb = new ProcessBuilder(java(), "-Xmx512m", "-jar", jar.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().put("PEEPHOLE_HTTP_PORT", Integer.toString(httpPort));
+        pb.environment().put("PEEPHOLE_GRPC_PORT", Integer.toString(grpcPort));
+        pb.environment().put("PEEPHOLE_OTLP_GRPC_PORT", Integer.toString(freePort()));
+        pb.environment().put("PEEPHOLE_OTLP_HTTP_PORT", Integer.toString(freePort()));
+        pb.environment().put("PEEPHOLE_DATA_DIR", dataDir.toString());
+        pb.environment().put("PEEPHOLE_AGENT_TOKEN", TOKEN);
+        pb.environment().put("PEEPHOLE_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        process = pb.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("collector exited: " + Files.readString(log));
+            }
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri("/ready")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("collector not ready within 120 s: " + Files.readString(log));
+    }
+
+    /** SIGTERM and wait. */
+    public void stop() throws Exception {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** SIGKILL: the collector dies without a goodbye. */
+    public void kill() throws Exception {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    public URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + httpPort + pathAndQuery);
+    }
+
+    /** GET with the admin's Basic credentials; the body, or an exception for a non-200 answer. */
+    public String get(String pathAndQuery) throws Exception {
+        String auth = Base64.getEncoder().encodeToString(("admin:" + ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(pathAndQuery))
+                .header("Authorization", "Basic " + auth).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException(pathAndQuery + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
+    }
+
+    public String query(String promql) throws Exception {
+        return get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void close() throws Exception {
+        stop();
+    }
+
+    public static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
