@@ -74,6 +74,7 @@ class HealthReadyTest {
     private static EmbeddedServer start(Map<String, Object> props) {
         Map<String, Object> all = new java.util.HashMap<>(props);
         all.put("micronaut.server.port", -1);
+        all.put("peephole.grpc.port", 0);
         return ApplicationContext.run(EmbeddedServer.class, all);
     }
 
