@@ -23,6 +23,9 @@ public final class MethodInfo {
     /** Indexes into enter/exit attributes that also label span metrics: metric label names. */
     final String[] metricLabelNames;
     volatile boolean enabled;
+    /** Span-metrics series of this method when its span name is constant and it has no metric labels. */
+    SpanMetrics.Series unsetSeries;
+    SpanMetrics.Series errorSeries;
 
     public int id() {
         return id;

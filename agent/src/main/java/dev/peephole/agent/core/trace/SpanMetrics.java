@@ -41,15 +41,27 @@ public final class SpanMetrics implements MetricSource {
 
     void record(String spanName, SpanKind kind, StatusCode status, String[] labelNames, String[] labelValues,
                 long durationNanos) {
+        Series s = series(spanName, kind, status, labelNames, labelValues);
+        if (s != null) {
+            record(s, durationNanos);
+        }
+    }
+
+    /** The series of one label combination (null when the series limit is reached), to record into directly. */
+    Series series(String spanName, SpanKind kind, StatusCode status, String[] labelNames, String[] labelValues) {
         Key k = new Key(spanName, kind, status, labelNames, labelValues);
         Series s = series.get(k);
         if (s == null) {
             if (series.size() >= MAX_SERIES) {
                 overflow.increment();
-                return;
+                return null;
             }
             s = series.computeIfAbsent(k, x -> new Series(bounds.length + 1));
         }
+        return s;
+    }
+
+    void record(Series s, long durationNanos) {
         double seconds = durationNanos / 1e9;
         int b = Arrays.binarySearch(bounds, seconds);
         int bucket = b >= 0 ? b : -b - 1; // le semantics: a value equal to a bound falls in that bucket
@@ -73,7 +85,7 @@ public final class SpanMetrics implements MetricSource {
         }
     }
 
-    private static final class Series {
+    static final class Series {
         final AtomicLongArray counts;
         final DoubleAdder sum = new DoubleAdder();
         final LongAdder calls = new LongAdder();
@@ -95,12 +107,13 @@ public final class SpanMetrics implements MetricSource {
             this.name = name;
             this.kind = kind;
             this.status = status;
-            this.labelNames = labelNames;
-            this.labelValues = labelValues;
+            boolean none = labelNames == null || labelNames.length == 0;
+            this.labelNames = none ? null : labelNames;
+            this.labelValues = none ? null : labelValues;
             int h = name.hashCode() * 31 + kind.hashCode();
             h = h * 31 + status.hashCode();
-            h = h * 31 + Arrays.hashCode(labelNames);
-            hash = h * 31 + Arrays.hashCode(labelValues);
+            h = h * 31 + Arrays.hashCode(this.labelNames);
+            hash = h * 31 + Arrays.hashCode(this.labelValues);
         }
 
         String[] labels() {

@@ -150,7 +150,23 @@ public final class Tracing implements Dispatcher {
         }
         span.end();
         if (spanMetrics != null) {
-            spanMetrics.record(t.name, m.kind, status, m.metricLabelNames, t.labelValues, duration);
+            if (t.labelValues == null && m.name.isConstant()) {
+                // the common case: one series per method and status, found without a map lookup
+                SpanMetrics.Series s = status == StatusCode.UNSET ? m.unsetSeries : m.errorSeries;
+                if (s == null) {
+                    s = spanMetrics.series(t.name, m.kind, status, null, null);
+                    if (status == StatusCode.UNSET) {
+                        m.unsetSeries = s;
+                    } else {
+                        m.errorSeries = s;
+                    }
+                }
+                if (s != null) {
+                    spanMetrics.record(s, duration);
+                }
+            } else {
+                spanMetrics.record(t.name, m.kind, status, m.metricLabelNames, t.labelValues, duration);
+            }
         }
     }
 
