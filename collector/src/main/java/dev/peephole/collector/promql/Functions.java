@@ -125,7 +125,8 @@ final class Functions {
         }
         DoubleUnaryOperator f = simple(name);
         if (f == null) {
-            throw new PromQLEvalException("function " + GoStrings.quote(name) + " is not implemented");
+            // The parser admits only functions with an evaluator here; reaching this is a bug.
+            throw new PromQLEvalException("internal error: no evaluator for function " + GoStrings.quote(name));
         }
         VectorV vec = ev.evalVector(c.args().get(0), ctx);
         return mapVector(vec, ctx, true, (i, x) -> f.applyAsDouble(x));
@@ -596,7 +597,8 @@ final class Functions {
             case "resets": return RESETS;
             case "absent_over_time": return ABSENT_OT;
             default:
-                throw new PromQLEvalException("function " + GoStrings.quote(name) + " is not implemented");
+                // The parser admits only functions with an evaluator here; reaching this is a bug.
+                throw new PromQLEvalException("internal error: no evaluator for function " + GoStrings.quote(name));
         }
     }
 

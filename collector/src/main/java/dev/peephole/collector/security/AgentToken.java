@@ -1,5 +1,6 @@
 package dev.peephole.collector.security;
 
+import dev.peephole.collector.db.CollectorState;
 import dev.peephole.collector.db.ConnectionPool;
 import dev.peephole.collector.db.SchemaMigrator;
 import io.micronaut.context.annotation.Value;
@@ -14,8 +15,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -81,12 +80,7 @@ public class AgentToken {
             String stored = readStoredHash(c);
             if (stored == null) {
                 String token = Files.exists(tokenFile) ? Files.readString(tokenFile).trim() : generate();
-                try (PreparedStatement ps = c.prepareStatement(
-                        "INSERT INTO collector_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")) {
-                    ps.setString(1, STATE_KEY);
-                    ps.setString(2, HexFormat.of().formatHex(sha256(token)));
-                    ps.executeUpdate();
-                }
+                CollectorState.put(c, STATE_KEY, HexFormat.of().formatHex(sha256(token)), false);
                 stored = readStoredHash(c);
                 if (stored.equals(HexFormat.of().formatHex(sha256(token))) && !Files.exists(tokenFile)) {
                     writeTokenFile(token);
@@ -102,12 +96,7 @@ public class AgentToken {
     }
 
     private static String readStoredHash(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT value FROM collector_state WHERE key = ?")) {
-            ps.setString(1, STATE_KEY);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
-        }
+        return CollectorState.get(c, STATE_KEY).orElse(null);
     }
 
     private void writeTokenFile(String token) throws IOException {

@@ -1,6 +1,7 @@
 package dev.peephole.collector.storage;
 
 import dev.peephole.collector.util.DaemonThreads;
+import dev.peephole.collector.db.CollectorState;
 import dev.peephole.collector.db.ConnectionPool;
 import dev.peephole.collector.db.SchemaMigrator;
 import dev.peephole.collector.db.StorageFlavour;
@@ -156,22 +157,11 @@ public class RollupMaintainer {
     }
 
     private static Optional<Instant> watermark(Connection c, String key) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT value FROM collector_state WHERE key = ?")) {
-            ps.setString(1, key);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(Instant.parse(rs.getString(1))) : Optional.empty();
-            }
-        }
+        return CollectorState.get(c, key).map(Instant::parse);
     }
 
     private static void setWatermark(Connection c, String key, Instant value) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO collector_state (key, value, updated_at) VALUES (?, ?, now()) "
-                        + "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = now()")) {
-            ps.setString(1, key);
-            ps.setString(2, value.toString());
-            ps.executeUpdate();
-        }
+        CollectorState.put(c, key, value.toString(), true);
     }
 
     @PreDestroy
