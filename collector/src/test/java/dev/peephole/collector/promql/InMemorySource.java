@@ -2,6 +2,7 @@ package dev.peephole.collector.promql;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 
 /** Test double: an in-memory series store that records every select. */
@@ -9,8 +10,9 @@ final class InMemorySource implements SeriesSource {
     static final double STALE = Double.longBitsToDouble(0x7ff0000000000002L);
 
     final List<Series> all = new ArrayList<>();
-    final List<SelectHints> calls = new ArrayList<>();
-    final List<List<LabelMatcher>> callMatchers = new ArrayList<>();
+    // Synchronized: EngineTest.concurrentQueries selects from several threads at once.
+    final List<SelectHints> calls = Collections.synchronizedList(new ArrayList<>());
+    final List<List<LabelMatcher>> callMatchers = Collections.synchronizedList(new ArrayList<>());
 
     /** Adds a series; labels as "name", "k", "v", ...; samples as alternating (tMs, value). */
     InMemorySource add(Labels labels, long[] t, double[] v) {
