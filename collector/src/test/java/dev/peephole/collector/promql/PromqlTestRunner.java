@@ -14,7 +14,7 @@ import java.util.Locale;
  * ... to ... step", "expect fail/ordered"), for float samples only: native histogram lines and cases are skipped,
  * as are cases using functions this engine does not support. Values are compared with a relative tolerance of 1e-6.
  */
-final class PromqlTestRunner {
+public final class PromqlTestRunner {
     private static final double EPSILON = 0.000001;
 
     final List<String> failures = new ArrayList<>();
@@ -117,7 +117,7 @@ final class PromqlTestRunner {
     }
 
     /** Expands "1 2 _ 0+10x3 _x2 stale" (null = no sample). */
-    static List<Double> expandValues(String s) {
+    public static List<Double> expandValues(String s) {
         List<Double> out = new ArrayList<>();
         for (String item : s.trim().split("\\s+")) {
             if (item.isEmpty()) {
