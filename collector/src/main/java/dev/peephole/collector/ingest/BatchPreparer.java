@@ -84,6 +84,8 @@ public class BatchPreparer {
         PgBinaryCopy spanRows = new PgBinaryCopy(batch.getSpansCount() * 256);
         java.util.Set<PreparedBatch.SpanOperation> operations = new java.util.HashSet<>();
         int rejectedSpans = 0;
+        PgBinaryCopy securityEvents = null;
+        Map<SecurityEventMapping.TotalKey, Integer> securityCounts = Map.of();
         ByteArrayOutputStream json = new ByteArrayOutputStream(256);
         for (Span s : batch.getSpansList()) {
             validateSpan(s);
@@ -108,6 +110,16 @@ public class BatchPreparer {
                     .jsonb(s.getEventsCount() == 0 ? null : eventsJson(s.getEventsList(), json))
                     .text(agent.agentId())
                     .text(agent.hostName());
+            String securityKind = SecurityEventMapping.kindOf(s);
+            if (securityKind != null) {
+                if (securityEvents == null) {
+                    securityEvents = new PgBinaryCopy(1024);
+                    securityCounts = new HashMap<>();
+                }
+                SecurityEventMapping.appendRow(securityEvents, agent, s, securityKind);
+                securityCounts.merge(new SecurityEventMapping.TotalKey(agent.agentId(), securityKind,
+                        agent.serviceName(), agent.hostName()), 1, Integer::sum);
+            }
         }
         if (rejectedSpans > 0) {
             stats.spansRejectedTime.add(rejectedSpans);
@@ -115,7 +127,7 @@ public class BatchPreparer {
                     + limits.maxTimeSkewNanos() / 3_600_000_000_000L + " h from now");
         }
         return new PreparedBatch(agent.agentId(), agent.sessionId(), batch.getSequence(), points, spanRows,
-                spanRows.rows(), metadata, rejectedPoints, rejectedSpans, reasons, operations);
+                spanRows.rows(), metadata, rejectedPoints, rejectedSpans, reasons, operations, securityEvents, securityCounts);
     }
 
     private int prepareMetric(AgentIdentity agent, MetricSeries m, long minTime, long maxTime,

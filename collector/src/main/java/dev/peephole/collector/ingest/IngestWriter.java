@@ -238,8 +238,10 @@ public class IngestWriter {
             c.setAutoCommit(false);
             try {
                 Set<String> fresh = registerBatches(c, group);
-                PgBinaryCopy points = new PgBinaryCopy(64 * 1024);
+                PointRows points = new PointRows();
                 PgBinaryCopy spans = new PgBinaryCopy(64 * 1024);
+                PgBinaryCopy securityEvents = null;
+                Map<SecurityEventMapping.TotalKey, Integer> securityCounts = new HashMap<>();
                 int acceptedPoints = 0;
                 int acceptedSpans = 0;
                 for (Job j : group) {
@@ -258,12 +260,16 @@ public class IngestWriter {
                             refused += sp.count();
                             continue;
                         }
-                        for (int i = 0; i < sp.count(); i++) {
-                            points.startRow(3).int8(id).timestampFromUnixNanos(sp.timesNanos()[i]).float8(sp.values()[i]);
-                        }
-                        accepted += sp.count();
+                        accepted += points.addAll(id, sp);
                     }
                     spans.appendRowsOf(b.spans());
+                    if (b.securityEvents() != null) {
+                        if (securityEvents == null) {
+                            securityEvents = new PgBinaryCopy(8 * 1024);
+                        }
+                        securityEvents.appendRowsOf(b.securityEvents());
+                        b.securityEventCounts().forEach((k, n) -> securityCounts.merge(k, n, Integer::sum));
+                    }
                     List<String> reasons = b.reasons();
                     if (refused > 0) {
                         stats.pointsRejectedSeriesLimit.add(refused);
@@ -275,8 +281,13 @@ public class IngestWriter {
                     outcomes.add(new Outcome(b.sequence(), b.spanCount(), accepted, b.rejectedSpans(),
                             b.rejectedPoints() + refused, reasons, false));
                 }
-                points.copyInto(c, "metric_points (series_id, t, v)");
+                points.copyInto(c);
                 spans.copyInto(c, BatchPreparer.SPAN_COLUMNS);
+                if (securityEvents != null) {
+                    securityEvents.copyInto(c, SecurityEventMapping.COLUMNS);
+                    // Last: the totals' row locks are held only until the commit right after.
+                    SecurityEventMapping.addToTotals(c, securityCounts);
+                }
                 c.commit();
                 stats.pointsAccepted.add(acceptedPoints);
                 stats.spansAccepted.add(acceptedSpans);

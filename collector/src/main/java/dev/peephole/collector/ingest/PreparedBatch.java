@@ -12,6 +12,9 @@ import java.util.Map;
  * @param metadata    type/unit/help of the metric names in this batch
  * @param rejectedPoints points refused while preparing (timestamps out of range)
  * @param rejectedSpans  spans refused while preparing
+ * @param securityEvents rows of {@code security_events} from the batch's recognition spans
+ *                       ({@link SecurityEventMapping}), stored in the same transaction as the spans
+ * @param securityEventCounts how many of those per counter series
  */
 public record PreparedBatch(String agentId,
                             String sessionId,
@@ -23,7 +26,9 @@ public record PreparedBatch(String agentId,
                             int rejectedPoints,
                             int rejectedSpans,
                             List<String> reasons,
-                            java.util.Set<SpanOperation> operations) {
+                            java.util.Set<SpanOperation> operations,
+                            PgBinaryCopy securityEvents,
+                            Map<SecurityEventMapping.TotalKey, Integer> securityEventCounts) {
 
     /** A (service, operation, kind) seen in a batch, for the Jaeger operations list. */
     public record SpanOperation(String service, String operation, int kind) {

@@ -1,0 +1,38 @@
+package dev.peephole.collector.ingest;
+
+import dev.peephole.collector.storage.PgBinaryCopy;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * Rows of {@code metric_points} encoded for one binary COPY: the one place that knows the
+ * points table's layout, shared by agent ingest ({@link IngestWriter}) and the collector's
+ * own series ({@link LocalSeriesWriter}).
+ */
+final class PointRows {
+
+    static final String TABLE_AND_COLUMNS = "metric_points (series_id, t, v)";
+
+    private final PgBinaryCopy rows = new PgBinaryCopy(64 * 1024);
+
+    void add(long seriesId, long unixNanos, double value) {
+        rows.startRow(3).int8(seriesId).timestampFromUnixNanos(unixNanos).float8(value);
+    }
+
+    /** All points of one series; returns how many. */
+    int addAll(long seriesId, PreparedBatch.SeriesPoints sp) {
+        for (int i = 0; i < sp.count(); i++) {
+            add(seriesId, sp.timesNanos()[i], sp.values()[i]);
+        }
+        return sp.count();
+    }
+
+    int rows() {
+        return rows.rows();
+    }
+
+    /** COPYs the rows on this connection (in the caller's transaction). */
+    void copyInto(Connection c) throws SQLException {
+        rows.copyInto(c, TABLE_AND_COLUMNS);
+    }
+}
