@@ -81,9 +81,13 @@ public final class RuleGroup {
         }
     }
 
-    /** The identity of an alerting rule's alerts in the store. */
+    /** The identity of an alerting rule's alerts in the store (unit separators: PostgreSQL text holds no NUL). */
     static String key(RuleGroupSpec group, RuleSpec rule) {
-        return group.source() + "\u0000" + group.name() + "\u0000" + rule.name();
+        return key(group, rule.name());
+    }
+
+    static String key(RuleGroupSpec group, String ruleName) {
+        return group.source() + "\u001f" + group.name() + "\u001f" + ruleName;
     }
 
     public RuleGroupSpec spec() {

@@ -38,7 +38,12 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_RETENTION_SPANS", "7d", "how long raw spans are kept", false),
             new Setting("PEEPHOLE_RETENTION_POINTS", "7d", "how long raw metric points are kept", false),
             new Setting("PEEPHOLE_ROLLUP_INTERVAL", "30s", "how often plain PostgreSQL's rollups are brought up to date (0s: never)", false),
-            new Setting("PEEPHOLE_RETENTION_ROLLUPS", "90d", "how long 1-minute and 1-hour rollups are kept", false));
+            new Setting("PEEPHOLE_RETENTION_ROLLUPS", "90d", "how long 1-minute and 1-hour rollups are kept", false),
+            new Setting("PEEPHOLE_RULES", "unset", "a file or folder of alert rule files (Prometheus rule-file YAML); re-read on change or SIGHUP", false),
+            new Setting("PEEPHOLE_DEFAULT_RULES", "true", "load the shipped doorbell and agent rules", false),
+            new Setting("PEEPHOLE_EVALUATION_INTERVAL", "1m", "interval of rule groups that name none, and of rules saved through the API", false),
+            new Setting("PEEPHOLE_ALERTING_ENABLED", "true", "evaluate alert and recording rules (on the one collector holding the alerting lock)", false),
+            new Setting("PEEPHOLE_EXTERNAL_URL", "unset", "the dashboard's address as users reach it, for links in alerts", false));
 
     private CollectorSettings() {
     }

@@ -66,10 +66,20 @@ public final class GoFloat {
         return (v < 0 || Double.doubleToRawLongBits(v) < 0) && !s.startsWith("-") ? "-" + s : s;
     }
 
-    /** Go's {@code %.<prec>e} (default 6). */
+    /** Go's {@code %.<prec>e} (default 6); prec -1 is strconv's shortest 'e' form ("1e+00", "1.5e-03"). */
     public static String formatE(double v, int prec) {
         if (Double.isNaN(v) || Double.isInfinite(v)) {
             return formatV(v);
+        }
+        if (prec < 0) {
+            if (v == 0) {
+                return (Double.doubleToRawLongBits(v) < 0 ? "-" : "") + "0e+00";
+            }
+            BigDecimal d = new BigDecimal(PromQLFormat.formatValue(Math.abs(v))).stripTrailingZeros();
+            String digits = d.unscaledValue().toString();
+            int exp = d.precision() - d.scale() - 1;
+            return (v < 0 ? "-" : "") + digits.charAt(0) + (digits.length() > 1 ? "." + digits.substring(1) : "")
+                    + exponent(exp);
         }
         if (v == 0) {
             return (Double.doubleToRawLongBits(v) < 0 ? "-" : "") + "0" + (prec > 0 ? "." + "0".repeat(prec) : "")

@@ -19,4 +19,10 @@ public final class DaemonThreads {
     public static ScheduledExecutorService scheduler(String name) {
         return Executors.newSingleThreadScheduledExecutor(r -> named(name, r));
     }
+
+    /** A scheduler of {@code threads} threads called {@code name-1}, {@code name-2}, ... */
+    public static ScheduledExecutorService scheduler(String name, int threads) {
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        return Executors.newScheduledThreadPool(threads, r -> named(name + "-" + n.incrementAndGet(), r));
+    }
 }

@@ -82,6 +82,8 @@ public final class TimescaleTestServer {
         props.put("peephole.db.user", "postgres");
         props.put("peephole.db.pool.size", 1);
         props.put("peephole.ingest.writers", 1);
+        // The alerting leader holds a session of its own; PGlite serves one connection at a time.
+        props.put("peephole.alerting.enabled", false);
         return props;
     }
 

@@ -1,0 +1,376 @@
+package dev.peephole.collector.alerting;
+
+import dev.peephole.collector.db.SchemaMigrator;
+import dev.peephole.collector.notify.AlertNotice;
+import dev.peephole.collector.notify.AlertSink;
+import dev.peephole.collector.promql.Engine;
+import dev.peephole.collector.util.DaemonThreads;
+import io.micronaut.context.annotation.Context;
+import io.micronaut.context.annotation.Value;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads the rules (the shipped defaults, the files of {@code PEEPHOLE_RULES}, the rules saved
+ * through the API), evaluates each group on its interval, stores every alert transition, and
+ * hands alerts to notification routing. Files are re-read when they change (checked every 5 s)
+ * or on SIGHUP; a file that no longer parses keeps its previous rules and reports the error.
+ * Alert state carries over a reload (by group and rule name) and a restart (from the alert
+ * store). Only the collector holding the alerting lock evaluates ({@link AlertingLeader}).
+ */
+@Context
+public class RuleManager {
+    private static final Logger LOG = LoggerFactory.getLogger(RuleManager.class);
+    public static final String API_SOURCE = "api";
+
+    private final Engine engine;
+    private final AlertStore alerts;
+    private final RuleStore ruleStore;
+    private final RuleGroup.SampleOutput output;
+    private final List<AlertSink> sinks;
+    private final SchemaMigrator schema;
+    private final AlertingLeader leader;
+    private final boolean enabled;
+    private final Optional<Path> rulesPath;
+    private final boolean defaultRules;
+    private final long defaultIntervalMs;
+    private final AlertingRule.TemplateContext templateContext;
+    private final String externalUrl;
+    /** False in tests and benchmarks that drive {@link #evaluate} themselves. */
+    private final boolean schedule;
+    private final ScheduledExecutorService scheduler = DaemonThreads.scheduler("peephole-rules", 2);
+
+    /** Per source (file path, the defaults, "api"): its last good groups and its current load error. */
+    private final Map<String, List<RuleGroupSpec>> specsBySource = new LinkedHashMap<>();
+    private final Map<String, String> loadErrors = new LinkedHashMap<>();
+    private final Map<String, Long> fileStamps = new HashMap<>();
+    private String apiVersion = "";
+    /** The stored ids of each API group's rules, in the group's order. */
+    private volatile Map<String, List<Long>> apiIds = Map.of();
+    private volatile List<RuleGroup> groups = List.of();
+    private final Map<RuleGroup, ScheduledFuture<?>> schedules = new HashMap<>();
+    private boolean restored;
+
+    public RuleManager(Engine engine, AlertStore alerts, RuleStore ruleStore, StoredRuleOutput output,
+                       List<AlertSink> sinks, SchemaMigrator schema, AlertingLeader leader,
+                       @Value("${peephole.alerting.enabled:true}") boolean enabled,
+                       @Value("${peephole.rules:}") String rulesPath,
+                       @Value("${peephole.default.rules:true}") boolean defaultRules,
+                       @Value("${peephole.evaluation.interval:1m}") Duration defaultInterval,
+                       @Value("${peephole.external.url:}") String externalUrl,
+                       @Value("${peephole.alerting.schedule:true}") boolean schedule) {
+        this.engine = engine;
+        this.alerts = alerts;
+        this.ruleStore = ruleStore;
+        this.output = output;
+        this.sinks = sinks;
+        this.schema = schema;
+        this.leader = leader;
+        this.enabled = enabled;
+        this.rulesPath = rulesPath.isBlank() ? Optional.empty() : Optional.of(Path.of(rulesPath));
+        this.defaultRules = defaultRules;
+        this.defaultIntervalMs = defaultInterval.toMillis();
+        this.externalUrl = externalUrl;
+        this.templateContext = new AlertingRule.TemplateContext(Map.of(), externalUrl);
+        this.schedule = schedule;
+    }
+
+    @PostConstruct
+    void start() {
+        if (!enabled) {
+            LOG.info("Alert rule evaluation is off (PEEPHOLE_ALERTING_ENABLED=false)");
+            return;
+        }
+        schema.whenMigrated(() -> {
+            reload();
+            scheduler.scheduleWithFixedDelay(this::reloadIfChanged, 5, 5, TimeUnit.SECONDS);
+        });
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> scheduler.execute(this::reload));
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            LOG.debug("No SIGHUP handler: {}", e.getMessage());
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    /** The groups now loaded, in order: defaults, files, API. */
+    public List<RuleGroup> groups() {
+        return groups;
+    }
+
+    /** Files (or the defaults) that failed to load, with the reason; their previous rules stay. */
+    public synchronized Map<String, String> loadErrors() {
+        return Map.copyOf(loadErrors);
+    }
+
+    /** The stored ids of an API group's rules in the group's order; empty for other sources. */
+    public List<Long> apiRuleIds(RuleGroup g) {
+        return g.spec().source().equals(API_SOURCE) ? apiIds.getOrDefault(g.spec().name(), List.of()) : List.of();
+    }
+
+    public String externalUrl() {
+        return externalUrl;
+    }
+
+    /** Re-reads every source now and replaces the groups, keeping alert state. */
+    public synchronized void reload() {
+        try {
+            if (defaultRules && !specsBySource.containsKey(DefaultRules.SOURCE)) {
+                load(DefaultRules.SOURCE, DefaultRules::text);
+            }
+            for (Path f : ruleFiles()) {
+                load(f.toString(), () -> Files.readString(f));
+                fileStamps.put(f.toString(), stamp(f));
+            }
+            specsBySource.keySet().removeIf(k -> !k.equals(DefaultRules.SOURCE) && !k.equals(API_SOURCE)
+                    && !fileStamps.containsKey(k));
+            loadErrors.keySet().removeIf(k -> !k.equals(DefaultRules.SOURCE) && !fileStamps.containsKey(k)
+                    && !k.equals(API_SOURCE));
+            specsBySource.put(API_SOURCE, apiGroups());
+            apiVersion = ruleStore.version();
+            install();
+        } catch (IOException | SQLException | RuntimeException e) {
+            LOG.warn("Reloading alert rules failed: {}", e.toString());
+        }
+    }
+
+    private interface Text {
+        String read() throws IOException;
+    }
+
+    private void load(String source, Text text) {
+        try {
+            specsBySource.put(source, RuleFileParser.parse(source, text.read(), defaultIntervalMs));
+            if (loadErrors.remove(source) != null) {
+                LOG.info("Rule file {} loads again", source);
+            }
+        } catch (RuleFileParser.InvalidRulesException e) {
+            loadErrors.put(source, e.getMessage());
+            LOG.warn("Rule file not loaded, its previous rules stay: {}", e.getMessage());
+        } catch (IOException e) {
+            loadErrors.put(source, source + ": " + e);
+            LOG.warn("Rule file {} cannot be read: {}", source, e.toString());
+        }
+    }
+
+    /** Rule files: the file named, or the .yml/.yaml files of the folder named that hold `groups` (others may hold probes). */
+    private List<Path> ruleFiles() throws IOException {
+        if (rulesPath.isEmpty() || !Files.exists(rulesPath.get())) {
+            if (rulesPath.isPresent()) {
+                loadErrors.put(rulesPath.get().toString(), rulesPath.get() + ": no such file or folder");
+            }
+            return List.of();
+        }
+        loadErrors.remove(rulesPath.get().toString());
+        Path p = rulesPath.get();
+        if (!Files.isDirectory(p)) {
+            return List.of(p);
+        }
+        try (Stream<Path> files = Files.list(p)) {
+            List<Path> out = new ArrayList<>();
+            for (Path f : files.sorted().toList()) {
+                String n = f.getFileName().toString();
+                if (Files.isRegularFile(f) && (n.endsWith(".yml") || n.endsWith(".yaml")) && holdsGroups(f)) {
+                    out.add(f);
+                }
+            }
+            return out;
+        }
+    }
+
+    private static boolean holdsGroups(Path f) throws IOException {
+        for (String line : Files.readAllLines(f)) {
+            if (line.startsWith("groups:")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long stamp(Path f) {
+        try {
+            return Files.getLastModifiedTime(f).toMillis() ^ Files.size(f);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    private void reloadIfChanged() {
+        try {
+            boolean changed;
+            synchronized (this) {
+                List<Path> files = ruleFiles();
+                changed = files.size() != fileStamps.size();
+                for (Path f : files) {
+                    Long known = fileStamps.get(f.toString());
+                    changed |= known == null || known != stamp(f);
+                }
+                if (changed) {
+                    fileStamps.keySet().retainAll(files.stream().map(Path::toString).toList());
+                }
+                changed |= !ruleStore.version().equals(apiVersion);
+            }
+            if (changed) {
+                reload();
+            }
+        } catch (IOException | SQLException | RuntimeException e) {
+            LOG.debug("Checking rule files failed: {}", e.toString());
+        }
+    }
+
+    private List<RuleGroupSpec> apiGroups() throws SQLException {
+        Map<String, List<RuleSpec>> byGroup = new LinkedHashMap<>();
+        Map<String, List<Long>> ids = new HashMap<>();
+        for (RuleStore.ApiRule r : ruleStore.list()) {
+            if (r.enabled()) {
+                byGroup.computeIfAbsent(r.group(), g -> new ArrayList<>()).add(r.spec());
+                ids.computeIfAbsent(r.group(), g -> new ArrayList<>()).add(r.id());
+            }
+        }
+        apiIds = ids;
+        List<RuleGroupSpec> out = new ArrayList<>();
+        byGroup.forEach((g, rules) -> out.add(new RuleGroupSpec(g, API_SOURCE, defaultIntervalMs, 0, rules)));
+        return out;
+    }
+
+    /** Replaces the running groups by the loaded specs; alerts move to the rule of the same key. */
+    private void install() throws SQLException {
+        Map<String, List<Alert>> carried = new HashMap<>();
+        for (RuleGroup g : groups) {
+            for (RuleGroup.Rule r : g.rules()) {
+                if (r.alerting() != null) {
+                    carried.computeIfAbsent(r.alerting().key(), k -> new ArrayList<>()).addAll(r.alerting().alerts());
+                }
+            }
+        }
+        if (!restored) {
+            for (AlertStore.Stored s : alerts.open()) {
+                carried.computeIfAbsent(s.ruleKey(), k -> new ArrayList<>()).add(s.alert());
+            }
+            restored = true;
+        }
+        List<RuleGroup> fresh = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
+        for (List<RuleGroupSpec> specs : specsBySource.values()) {
+            for (RuleGroupSpec spec : specs) {
+                RuleGroup g = new RuleGroup(spec);
+                for (RuleGroup.Rule r : g.rules()) {
+                    if (r.alerting() != null) {
+                        r.alerting().restore(carried.getOrDefault(r.alerting().key(), List.of()));
+                        keys.add(r.alerting().key());
+                    }
+                }
+                fresh.add(g);
+            }
+        }
+        alerts.closeOrphans(keys, Instant.now());
+        schedules.values().forEach(f -> f.cancel(false));
+        schedules.clear();
+        groups = List.copyOf(fresh);
+        long now = System.currentTimeMillis();
+        for (RuleGroup g : schedule ? groups : List.<RuleGroup>of()) {
+            long interval = g.spec().intervalMs();
+            // Aligned to the interval, as Prometheus spreads groups by a fixed offset each.
+            long offset = Math.floorMod((g.spec().source() + g.spec().name()).hashCode(), (int) Math.min(interval, 1 << 30));
+            long delay = Math.floorMod(offset - now, interval);
+            schedules.put(g, scheduler.scheduleAtFixedRate(() -> evaluate(g), delay, interval, TimeUnit.MILLISECONDS));
+        }
+        LOG.info("Alert rules loaded: {} groups, {} rules{}", groups.size(),
+                groups.stream().mapToInt(x -> x.rules().size()).sum(),
+                loadErrors.isEmpty() ? "" : " (" + loadErrors.size() + " sources with errors)");
+    }
+
+    /** One evaluation of a group at now; public so tests and benchmarks can drive it. */
+    public RuleGroup.Outcome evaluate(RuleGroup g) {
+        return evaluate(g, System.currentTimeMillis());
+    }
+
+    public RuleGroup.Outcome evaluate(RuleGroup g, long ts) {
+        if (!leader.isLeader()) {
+            return new RuleGroup.Outcome(List.of(), List.of(), 0);
+        }
+        try {
+            RuleGroup.Outcome o = g.evaluate(ts, new EngineRuleQuery(engine), output, templateContext);
+            Map<String, List<AlertingRule.Transition>> byKey = new LinkedHashMap<>();
+            for (AlertingRule.Transition t : o.transitions()) {
+                byKey.computeIfAbsent(RuleGroup.key(g.spec(), t.alert().labels().get("alertname")), k -> new ArrayList<>())
+                        .add(t);
+            }
+            for (Map.Entry<String, List<AlertingRule.Transition>> e : byKey.entrySet()) {
+                alerts.record(e.getKey(), e.getValue());
+            }
+            if (!o.toSend().isEmpty()) {
+                send(o.toSend());
+            }
+            return o;
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("Evaluating rule group {} failed: {}", g.spec().name(), e.toString());
+            return new RuleGroup.Outcome(List.of(), List.of(), 1);
+        }
+    }
+
+    private void send(List<Alert> list) {
+        List<AlertNotice> notices = new ArrayList<>(list.size());
+        for (Alert a : list) {
+            notices.add(notice(a));
+        }
+        for (AlertSink sink : sinks) {
+            try {
+                sink.send(notices);
+            } catch (RuntimeException e) {
+                LOG.warn("Alert routing failed: {}", e.toString());
+            }
+        }
+    }
+
+    private AlertNotice notice(Alert a) {
+        return new AlertNotice(a.id(), a.labels().asMap(), a.annotations(), Instant.ofEpochMilli(a.activeAtMs()),
+                a.state() == AlertState.INACTIVE ? Instant.ofEpochMilli(a.resolvedAtMs()) : null,
+                externalUrl.isEmpty() ? "" : externalUrl + "/#/alerts",
+                a.acknowledgedAtMs() == 0 ? null : Instant.ofEpochMilli(a.acknowledgedAtMs()), a.acknowledgedBy());
+    }
+
+    /** The result of an acknowledgement. */
+    public enum AckResult { ACKNOWLEDGED, ALREADY, NOT_FOUND }
+
+    /** Acknowledges an alert: stored with who and when, and sent at once so escalation stops. */
+    public AckResult acknowledge(long id, String actor) throws SQLException {
+        Instant now = Instant.now();
+        if (!alerts.acknowledge(id, actor, now)) {
+            return alerts.exists(id) ? AckResult.ALREADY : AckResult.NOT_FOUND;
+        }
+        for (RuleGroup g : groups) {
+            for (RuleGroup.Rule r : g.rules()) {
+                if (r.alerting() != null) {
+                    Alert a = r.alerting().acknowledge(id, actor, now.toEpochMilli());
+                    if (a != null && a.state() != AlertState.INACTIVE) {
+                        send(List.of(a));
+                    }
+                }
+            }
+        }
+        return AckResult.ACKNOWLEDGED;
+    }
+}
