@@ -30,6 +30,8 @@ public class SeriesRegistry {
     private final ConcurrentHashMap<String, PreparedBatch.MetricMetadata> knownMetadata = new ConcurrentHashMap<>();
     private final IngestLimits limits;
     private final IngestStats stats;
+    /** Goes up whenever this collector creates series, so query-side caches know to look. */
+    private final java.util.concurrent.atomic.AtomicLong createdVersion = new java.util.concurrent.atomic.AtomicLong();
 
     public SeriesRegistry(IngestLimits limits, IngestStats stats) {
         this.limits = limits;
@@ -41,6 +43,11 @@ public class SeriesRegistry {
      * Runs its statements in autocommit on the given connection: created series stay even
      * if the caller's data transaction later fails, which is harmless.
      */
+    /** Changes each time this collector creates series. */
+    public long createdVersion() {
+        return createdVersion.get();
+    }
+
     public Map<SeriesKey, Long> resolve(Connection c, Iterable<SeriesKey> keys) throws SQLException {
         Map<SeriesKey, Long> result = new HashMap<>();
         java.util.Set<SeriesKey> missSet = new java.util.LinkedHashSet<>();
@@ -75,6 +82,7 @@ public class SeriesRegistry {
                 Map<SeriesKey, Long> created = lookup(c, allowed);
                 found.putAll(created);
                 stats.seriesCreated.add(created.size());
+                createdVersion.incrementAndGet();
             }
         }
         if (ids.size() > MAX_CACHED) {

@@ -1,15 +1,14 @@
 package dev.peephole.collector.prometheus;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.peephole.collector.db.ConnectionPool;
+import dev.peephole.collector.ingest.SeriesRegistry;
 import dev.peephole.collector.promql.LabelMatcher;
 import dev.peephole.collector.promql.Labels;
 import jakarta.inject.Singleton;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -19,14 +18,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import javax.sql.DataSource;
 
 /**
- * Finds the stored series that match a set of PromQL label matchers. Equality matchers
- * go to the database (the metric name by its index, labels by the GIN index on
- * {@code labels}); the others (!=, =~, !~) are applied here with PromQL's own matcher,
- * so regular expressions mean exactly what they mean in Prometheus (RE2, anchored).
+ * Finds the stored series that match a set of PromQL label matchers, from an in-memory
+ * index of {@code metric_series} (name to series), with PromQL's own matchers, so regular
+ * expressions mean exactly what they mean in Prometheus (RE2, anchored). Rule evaluation asks
+ * this for every rule every round: a round trip per lookup was most of its cost.
+ * The index takes in new rows (series only ever get added) before a lookup whenever this
+ * collector has created series since, and at least every second for series other collectors
+ * created; it is rebuilt every minute, which also heals the rare row whose id was handed out
+ * before, but committed after, a higher one the incremental read had already passed.
  */
 @Singleton
 public class StoredSeries {
@@ -36,20 +38,73 @@ public class StoredSeries {
     }
 
     private static final JsonFactory JSON = new JsonFactory();
-    private static final long NAME_CACHE_MILLIS = 10_000;
+    private static final long INCREMENTAL_MILLIS = 1_000;
+    private static final long REBUILD_MILLIS = 60_000;
+
+    /** An immutable snapshot: the series of each metric name, and the highest id read. */
+    private record Index(Map<String, List<Ref>> byName, List<String> names, long maxId, long builtAt, long checkedAt,
+                         long registryVersion) {
+    }
 
     private final DataSource dataSource;
-    private volatile List<String> cachedNames = List.of();
-    private volatile long cachedNamesAt;
+    private final SeriesRegistry registry;
+    private volatile Index index = new Index(Map.of(), List.of(), 0, Long.MIN_VALUE / 2, Long.MIN_VALUE / 2, -1);
 
-    public StoredSeries(ConnectionPool pool) {
+    public StoredSeries(ConnectionPool pool, SeriesRegistry registry) {
         this.dataSource = pool.dataSource();
+        this.registry = registry;
+    }
+
+    /** The index, brought up to date first if this collector created series or it is due. */
+    private Index current() throws SQLException {
+        Index i = index;
+        long now = System.currentTimeMillis();
+        long version = registry.createdVersion();
+        if (version == i.registryVersion() && now - i.checkedAt() < INCREMENTAL_MILLIS) {
+            return i;
+        }
+        synchronized (this) {
+            i = index;
+            version = registry.createdVersion();
+            if (version == i.registryVersion() && now - i.checkedAt() < INCREMENTAL_MILLIS) {
+                return i;
+            }
+            boolean rebuild = now - i.builtAt() >= REBUILD_MILLIS;
+            Map<String, List<Ref>> byName = rebuild ? new HashMap<>() : new HashMap<>(i.byName());
+            long maxId = rebuild ? 0 : i.maxId();
+            java.util.Set<String> touched = new java.util.HashSet<>();
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement ps = c.prepareStatement(
+                         "SELECT id, metric_name, labels::text FROM metric_series WHERE id > ? ORDER BY id")) {
+                ps.setLong(1, maxId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String name = rs.getString(2);
+                        List<Ref> list = byName.get(name);
+                        if (!rebuild && touched.add(name)) {
+                            // Copy on first change: readers of the old snapshot keep theirs.
+                            list = list == null ? new ArrayList<>() : new ArrayList<>(list);
+                            byName.put(name, list);
+                        } else if (list == null) {
+                            list = new ArrayList<>();
+                            byName.put(name, list);
+                        }
+                        list.add(new Ref(rs.getLong(1), parseLabels(name, rs.getString(3))));
+                        maxId = Math.max(maxId, rs.getLong(1));
+                    }
+                }
+            }
+            List<String> names = byName.size() == i.byName().size() && !rebuild ? i.names()
+                    : byName.keySet().stream().sorted().toList();
+            index = new Index(byName, names, maxId, rebuild ? now : i.builtAt(), now, version);
+            return index;
+        }
     }
 
     public List<Ref> find(List<LabelMatcher> matchers) throws SQLException {
+        Index idx = current();
         String name = null;
         List<LabelMatcher> nameMatchers = new ArrayList<>();
-        TreeMap<String, String> equal = new TreeMap<>();
         for (LabelMatcher m : matchers) {
             if (m.name().equals(Labels.METRIC_NAME)) {
                 if (m.type() == LabelMatcher.Type.EQ) {
@@ -57,67 +112,33 @@ public class StoredSeries {
                 } else {
                     nameMatchers.add(m);
                 }
-            } else if (m.type() == LabelMatcher.Type.EQ && !m.value().isEmpty()) {
-                equal.put(m.name(), m.value());
             }
         }
-        List<String> names = new ArrayList<>();
+        List<String> names;
         if (name != null) {
-            names.add(name);
-        } else if (!nameMatchers.isEmpty()) {
-            for (String n : metricNames()) {
+            names = List.of(name);
+        } else {
+            names = new ArrayList<>();
+            for (String n : idx.names()) {
                 if (nameMatchers.stream().allMatch(m -> m.matches(n))) {
                     names.add(n);
                 }
             }
-            if (names.isEmpty()) {
-                return List.of();
-            }
-        }
-        StringBuilder sql = new StringBuilder("SELECT id, metric_name, labels::text FROM metric_series WHERE true");
-        if (!names.isEmpty()) {
-            sql.append(" AND metric_name = ANY (?)");
-        }
-        if (!equal.isEmpty()) {
-            sql.append(" AND labels @> ?::jsonb");
         }
         List<Ref> out = new ArrayList<>();
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            int i = 1;
-            if (!names.isEmpty()) {
-                ps.setArray(i++, c.createArrayOf("text", names.toArray(new String[0])));
-            }
-            if (!equal.isEmpty()) {
-                ps.setString(i, toJson(equal));
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Labels labels = parseLabels(rs.getString(2), rs.getString(3));
-                    if (matchesAll(matchers, labels)) {
-                        out.add(new Ref(rs.getLong(1), labels));
-                    }
+        for (String n : names) {
+            for (Ref ref : idx.byName().getOrDefault(n, List.of())) {
+                if (matchesAll(matchers, ref.labels())) {
+                    out.add(ref);
                 }
             }
         }
         return out;
     }
 
-    /** Every metric name stored (cached for a few seconds). */
+    /** Every metric name stored, sorted. */
     public List<String> metricNames() throws SQLException {
-        long now = System.currentTimeMillis();
-        if (now - cachedNamesAt > NAME_CACHE_MILLIS) {
-            List<String> names = new ArrayList<>();
-            try (Connection c = dataSource.getConnection();
-                 PreparedStatement ps = c.prepareStatement("SELECT DISTINCT metric_name FROM metric_series ORDER BY 1");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    names.add(rs.getString(1));
-                }
-            }
-            cachedNames = names;
-            cachedNamesAt = now;
-        }
-        return cachedNames;
+        return current().names();
     }
 
     private static boolean matchesAll(List<LabelMatcher> matchers, Labels labels) {
@@ -144,19 +165,5 @@ public class StoredSeries {
             throw new UncheckedIOException(e);
         }
         return Labels.of(map);
-    }
-
-    private static String toJson(Map<String, String> labels) {
-        StringWriter out = new StringWriter();
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            for (Map.Entry<String, String> e : labels.entrySet()) {
-                g.writeStringField(e.getKey(), e.getValue());
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toString();
     }
 }

@@ -51,7 +51,7 @@ class AgentUpTest {
                 TOKEN, "agent-up")) {
             agent.sendHello("up-service");
             assertThat(agent.next(20)).as("settings after hello").isNotNull();
-            assertThat(up.writeOnce(t1)).isEqualTo(1);
+            assertThat(up.writeOnce(t1)).isPositive();
             String body = http.get(query + t1 / 1000, admin).body();
             assertThat(body).contains("\"service_name\":\"up-service\"").contains("\"1\"]");
             agent.complete();
