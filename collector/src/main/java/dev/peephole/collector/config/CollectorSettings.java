@@ -44,6 +44,7 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_PROBES_DATABASE_INTERVAL", "15s", "interval of the built-in database probe (0s: off)", false),
             new Setting("PEEPHOLE_PROBES_THREADS", "4", "threads running health probes", false),
             new Setting("PEEPHOLE_SECURITY_COUNTER_INTERVAL", "10s", "how often peephole_security_events_total is written (at most 15s; 0s: off)", false),
+            new Setting("PEEPHOLE_RETENTION_SECURITY_EVENTS", "90d", "how long security events are kept", false),
             new Setting("PEEPHOLE_STATUS_AGENTS_EXPECTED_WITHIN", "1h", "agents seen within this are expected by /api/v1/status; one silent for 3 heartbeats is down", false));
 
     private CollectorSettings() {
