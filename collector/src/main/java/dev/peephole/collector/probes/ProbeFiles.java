@@ -155,6 +155,10 @@ public final class ProbeFiles {
                     if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
                         throw new InvalidProbeFile(where + ": url must be an absolute http or https URL");
                     }
+                    if (uri.getRawUserInfo() != null) {
+                        // The URL is the instance label and shows in /api/v1/status: no credentials in it.
+                        throw new InvalidProbeFile(where + ": url must not hold credentials; send them in headers");
+                    }
                 } catch (URISyntaxException e) {
                     throw new InvalidProbeFile(where + ": url is not a valid URL: " + e.getMessage());
                 }

@@ -265,10 +265,24 @@ public class ProbeRunner {
             if (cause instanceof java.net.http.HttpTimeoutException) {
                 return "no answer within " + p.timeout().toMillis() + " ms";
             }
-            return cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+            return describe(cause);
         } catch (IllegalArgumentException e) {
             return "bad request: " + e.getMessage();
         }
+    }
+
+    /** The exception's type and the first message along its causes (HttpClient's ConnectException has none). */
+    private static String describe(Throwable t) {
+        StringBuilder types = new StringBuilder(t.getClass().getSimpleName());
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c.getMessage() != null) {
+                return t.getClass().getSimpleName() + ": " + c.getMessage();
+            }
+            if (c != t) {
+                types.append(" (").append(c.getClass().getSimpleName()).append(')');
+            }
+        }
+        return types.toString();
     }
 
     private static String tcp(ProbeDefinition p) {

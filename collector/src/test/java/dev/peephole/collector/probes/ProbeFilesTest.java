@@ -71,6 +71,7 @@ class ProbeFilesTest {
             {"probes:\n  - name: a\n    type: icmp", "type must be http or tcp, not \"icmp\""},
             {"probes:\n  - name: a\n    type: http\n    url: ftp://x/", "url must be an absolute http or https URL"},
             {"probes:\n  - name: a\n    type: http", "\"a\": url is required"},
+            {"probes:\n  - name: a\n    type: http\n    url: http://u:secret@x/", "url must not hold credentials"},
             {"probes:\n  - name: a\n    type: tcp\n    address: nohost", "address must be host:port"},
             {"probes:\n  - name: a\n    type: tcp\n    address: h:70000", "port must be 1 to 65535"},
             {"probes:\n  - name: a\n    type: tcp\n    address: h:1\n    url: http://x/", "unknown field \"url\" for type tcp"},
