@@ -51,7 +51,10 @@ public final class IngestLoad {
             usage: java -cp peephole-bench.jar dev.peephole.bench.IngestLoad [options]
               --target HOST:PORT        the collector's agent protocol (default 127.0.0.1:9317)
               --token T                 the agent token (required)
-              --kind points|spans       what the batches carry (default points)
+              --kind points|spans|recognition-spans
+                                        what the batches carry (default points); recognition-spans:
+                                        the spans with the doorbell profile's recognition attributes
+                                        on each RecognitionService.match span (security events)
               --agents N                simulated agents, one channel and stream each (default 8)
               --seconds S               measured seconds after the warmup (default 20)
               --warmup S                seconds before measuring (default 5)
@@ -112,7 +115,7 @@ public final class IngestLoad {
             throw new Args.BadArgs("--target must be HOST:PORT, got '" + target + "'");
         }
         token = a.str("token");
-        kind = a.oneOf("kind", "points", "spans");
+        kind = a.oneOf("kind", "points", "spans", "recognition-spans");
         agentCount = a.positiveInt("agents");
         seconds = a.positiveInt("seconds");
         warmup = a.nonNegativeInt("warmup");
@@ -219,7 +222,8 @@ public final class IngestLoad {
             b.addAllMetrics(Shapes.metricBatch(Shapes.series(seriesPerAgent), batch, base, rnd));
             shift = Shapes.maxPointsPerSeries(seriesPerAgent, batch) * Shapes.POINT_STEP_NANOS;
         } else {
-            b.addAllSpans(Shapes.spanBatch(batch, base, rnd));
+            List<dev.peephole.proto.v1.Span> spans = Shapes.spanBatch(batch, base, rnd);
+            b.addAllSpans(kind.equals("recognition-spans") ? Shapes.withRecognition(spans) : spans);
             shift = Shapes.SPAN_BATCH_SHIFT_NANOS;
         }
         WireBatch w = new WireBatch(b.build(), shift);

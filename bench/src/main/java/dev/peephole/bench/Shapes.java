@@ -281,6 +281,35 @@ final class Shapes {
         return b.build();
     }
 
+    /**
+     * The same spans, each {@code RecognitionService.match} span carrying what the agent's
+     * doorbell profile records on a recognition (recognition.result cycling KNOWN, UNKNOWN,
+     * BLACKLISTED; person.*; recognition.confidence; frame.id), so the collector makes a
+     * security event of each.
+     */
+    static List<Span> withRecognition(List<Span> spans) {
+        String[] results = {"KNOWN", "UNKNOWN", "BLACKLISTED"};
+        List<Span> out = new ArrayList<>(spans.size());
+        int n = 0;
+        for (Span s : spans) {
+            if (!s.getName().equals("RecognitionService.match")) {
+                out.add(s);
+                continue;
+            }
+            String result = results[n % 3];
+            Span.Builder b = s.toBuilder().addAttributes(kv("recognition.result", result))
+                    .addAttributes(KeyValue.newBuilder().setKey("recognition.confidence").setValue(any(0.5 + (n % 50) / 100.0)))
+                    .addAttributes(KeyValue.newBuilder().setKey("frame.id").setValue(any((long) n)));
+            if (!result.equals("UNKNOWN")) {
+                b.addAttributes(kv("person.name", result.equals("KNOWN") ? "Alice" : "Mallory"))
+                        .addAttributes(kv("person.role", result.equals("KNOWN") ? "RESIDENT" : "BLACKLISTED"));
+            }
+            out.add(b.build());
+            n++;
+        }
+        return out;
+    }
+
     /** JSON as the collector writes span attributes and events into jsonb. */
     static final class Json {
         private Json() {

@@ -177,6 +177,20 @@ public class AlertStore {
         }
     }
 
+    /** Alert names and severities of the alerts firing now, as stored (any collector can read them). */
+    public List<Map.Entry<String, String>> firing() throws SQLException {
+        List<Map.Entry<String, String>> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT alertname, coalesce(labels->>'severity', '') FROM alerts "
+                     + "WHERE state = 'firing' ORDER BY alertname");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(Map.entry(rs.getString(1), rs.getString(2)));
+            }
+        }
+        return out;
+    }
+
     /** Whether an alert with this id exists at all (to tell 404 from 409). */
     public boolean exists(long id) throws SQLException {
         try (Connection c = dataSource.getConnection();

@@ -39,11 +39,17 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_RETENTION_POINTS", "7d", "how long raw metric points are kept", false),
             new Setting("PEEPHOLE_ROLLUP_INTERVAL", "30s", "how often plain PostgreSQL's rollups are brought up to date (0s: never)", false),
             new Setting("PEEPHOLE_RETENTION_ROLLUPS", "90d", "how long 1-minute and 1-hour rollups are kept", false),
-            new Setting("PEEPHOLE_RULES", "unset", "a file or folder of alert rule files (Prometheus rule-file YAML); re-read on change or SIGHUP", false),
+            new Setting("PEEPHOLE_RULES", "unset", "a file or folder of alert rule files (Prometheus rule-file YAML, re-read on change or SIGHUP); YAML files with a top-level probes: key are health probe files", false),
             new Setting("PEEPHOLE_DEFAULT_RULES", "true", "load the shipped doorbell and agent rules", false),
             new Setting("PEEPHOLE_EVALUATION_INTERVAL", "1m", "interval of rule groups that name none, and of rules saved through the API", false),
             new Setting("PEEPHOLE_ALERTING_ENABLED", "true", "evaluate alert and recording rules (on the one collector holding the alerting lock)", false),
-            new Setting("PEEPHOLE_EXTERNAL_URL", "unset", "the dashboard's address as users reach it, for links in alerts", false));
+            new Setting("PEEPHOLE_EXTERNAL_URL", "unset", "the dashboard's address as users reach it, for links in alerts", false),
+            new Setting("PEEPHOLE_PROBES_RELOAD_INTERVAL", "5s", "how often probe files are checked for changes", false),
+            new Setting("PEEPHOLE_PROBES_DATABASE_INTERVAL", "15s", "interval of the built-in database probe (0s: off)", false),
+            new Setting("PEEPHOLE_PROBES_THREADS", "4", "threads running health probes", false),
+            new Setting("PEEPHOLE_SECURITY_COUNTER_INTERVAL", "10s", "how often peephole_security_events_total is written (at most 15s; 0s: off)", false),
+            new Setting("PEEPHOLE_RETENTION_SECURITY_EVENTS", "90d", "how long security events are kept", false),
+            new Setting("PEEPHOLE_STATUS_AGENTS_EXPECTED_WITHIN", "1h", "agents seen within this are expected by /api/v1/status; one silent for 3 heartbeats is down", false));
 
     private CollectorSettings() {
     }

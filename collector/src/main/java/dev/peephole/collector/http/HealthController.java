@@ -1,8 +1,5 @@
 package dev.peephole.collector.http;
 
-import dev.peephole.collector.db.DatabaseProbe;
-import dev.peephole.collector.db.SchemaMigrator;
-import dev.peephole.collector.storage.PartitionMaintainer;
 import io.micronaut.http.HttpResponse;
 import io.micronaut.http.HttpStatus;
 import io.micronaut.http.annotation.Controller;
@@ -10,9 +7,7 @@ import io.micronaut.http.annotation.Get;
 import io.micronaut.scheduling.TaskExecutors;
 import io.micronaut.scheduling.annotation.ExecuteOn;
 import io.micronaut.serde.annotation.Serdeable;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Liveness and readiness. {@code /health} answers while the process serves;
@@ -21,14 +16,10 @@ import java.util.Optional;
 @Controller
 public class HealthController {
 
-    private final DatabaseProbe database;
-    private final SchemaMigrator schema;
-    private final PartitionMaintainer partitions;
+    private final Readiness readiness;
 
-    public HealthController(DatabaseProbe database, SchemaMigrator schema, PartitionMaintainer partitions) {
-        this.database = database;
-        this.schema = schema;
-        this.partitions = partitions;
+    public HealthController(Readiness readiness) {
+        this.readiness = readiness;
     }
 
     @Serdeable
@@ -43,19 +34,8 @@ public class HealthController {
     @Get("/ready")
     @ExecuteOn(TaskExecutors.BLOCKING)
     public HttpResponse<Status> ready() {
-        Map<String, String> checks = new LinkedHashMap<>();
-        Optional<String> dbProblem = database.check();
-        checks.put("database", dbProblem.map(p -> "DOWN: " + p).orElse("UP"));
-        if (schema.isMigrated()) {
-            checks.put("schema", "UP: version " + schema.schemaVersion().orElseThrow()
-                    + " on " + schema.flavour().orElseThrow().name().toLowerCase(java.util.Locale.ROOT));
-        } else {
-            checks.put("schema", "DOWN: " + schema.lastError().orElse("migrations not applied"));
-        }
-        if (schema.isMigrated()) {
-            checks.put("partitions", partitions.isReady() ? "UP" : "DOWN: " + partitions.reason());
-        }
-        boolean ready = dbProblem.isEmpty() && schema.isMigrated() && partitions.isReady();
+        Map<String, String> checks = readiness.checks();
+        boolean ready = Readiness.isReady(checks);
         Status body = new Status(ready ? "UP" : "DOWN", checks);
         return ready ? HttpResponse.ok(body) : HttpResponse.status(HttpStatus.SERVICE_UNAVAILABLE).body(body);
     }

@@ -30,6 +30,14 @@ public record PreparedBatch(String agentId,
                             PgBinaryCopy securityEvents,
                             Map<SecurityEventMapping.TotalKey, Integer> securityEventCounts) {
 
+    /** A batch without security events (e.g. from a source that has no recognition spans). */
+    public PreparedBatch(String agentId, String sessionId, long sequence, List<SeriesPoints> points, PgBinaryCopy spans,
+                         int spanCount, Map<String, MetricMetadata> metadata, int rejectedPoints, int rejectedSpans,
+                         List<String> reasons, java.util.Set<SpanOperation> operations) {
+        this(agentId, sessionId, sequence, points, spans, spanCount, metadata, rejectedPoints, rejectedSpans, reasons,
+                operations, null, Map.of());
+    }
+
     /** A (service, operation, kind) seen in a batch, for the Jaeger operations list. */
     public record SpanOperation(String service, String operation, int kind) {
     }

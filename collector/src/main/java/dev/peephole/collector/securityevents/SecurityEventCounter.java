@@ -38,6 +38,8 @@ import org.slf4j.LoggerFactory;
  * gets the value it had just before its first event (0 for a new one), so
  * {@code increase(peephole_security_events_total{kind="blacklisted"}[1m]) > 0} sees the
  * very first event. The row update and the samples commit in one transaction.
+ * Also deletes security events older than {@code PEEPHOLE_RETENTION_SECURITY_EVENTS} (90 d),
+ * every 10 minutes; the running totals stay (they are what keeps the counter monotonic).
  */
 @Context
 public class SecurityEventCounter {
@@ -50,10 +52,12 @@ public class SecurityEventCounter {
     private final LocalSeriesWriter writer;
     private final StorageReadiness readiness;
     private final Duration interval;
+    private final Duration retention;
     private final ScheduledExecutorService scheduler = DaemonThreads.scheduler("peephole-security-counter");
 
     public SecurityEventCounter(ConnectionPool pool, LocalSeriesWriter writer, StorageReadiness readiness,
-                                @Value("${peephole.security.counter.interval:10s}") Duration interval) {
+                                @Value("${peephole.security.counter.interval:10s}") Duration interval,
+                                @Value("${peephole.retention.security.events:90d}") Duration retention) {
         this.dataSource = pool.dataSource();
         this.writer = writer;
         this.readiness = readiness;
@@ -62,6 +66,7 @@ public class SecurityEventCounter {
                     + interval);
         }
         this.interval = interval;
+        this.retention = retention;
     }
 
     @PostConstruct
@@ -69,6 +74,27 @@ public class SecurityEventCounter {
         if (!interval.isZero()) {
             scheduler.scheduleWithFixedDelay(this::publishQuietly, interval.toMillis(), interval.toMillis(),
                     TimeUnit.MILLISECONDS);
+        }
+        scheduler.scheduleWithFixedDelay(this::pruneQuietly, 1, 10, TimeUnit.MINUTES);
+    }
+
+    private void pruneQuietly() {
+        try {
+            if (readiness.isReady()) {
+                prune();
+            }
+        } catch (Exception e) {
+            LOG.warn("Old security events not deleted this round: {}", e.getMessage());
+        }
+    }
+
+    /** Deletes the events past the retention; returns how many. */
+    public int prune() throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "DELETE FROM security_events WHERE at < now() - make_interval(secs => ?)")) {
+            ps.setLong(1, retention.toSeconds());
+            return ps.executeUpdate();
         }
     }
 

@@ -125,6 +125,13 @@ class AlertingApiTest {
         assertThat(pending.path("state").asText()).isEqualTo("pending");
         String pendingSince = pending.path("activeAt").asText();
 
+        // A firing critical alert makes Peephole unhealthy in /api/v1/status, naming it.
+        JsonNode status = get("/api/v1/status");
+        assertThat(status.path("status").asText()).isEqualTo("unhealthy");
+        JsonNode alertsComponent = find(status.path("components"), "alerts");
+        assertThat(alertsComponent.path("status").asText()).isEqualTo("unhealthy");
+        assertThat(alertsComponent.path("reason").asText()).contains("DoorOpen");
+
         // The recording rule's output is a series like any other.
         JsonNode recorded = get("/api/v1/query?query=door:open:sum&time=" + t0 / 1000);
         assertThat(recorded.path("data").path("result").get(0).path("metric").path("site").asText()).isEqualTo("front");

@@ -218,6 +218,21 @@ class SecurityEventsTest {
     }
 
     @Test
+    void eventsPastTheirRetentionAreDeletedButTheTotalsStay() throws Exception {
+        try (Connection c = server.getApplicationContext().getBean(ConnectionPool.class).dataSource().getConnection();
+             Statement st = c.createStatement()) {
+            st.executeUpdate("INSERT INTO security_events (at, kind, agent_id, service_name, trace_id, span_id) VALUES "
+                    + "(now() - interval '91 days', 'known', 'sec-old', 'doorbell-sec', '\\x01', '\\x02'), "
+                    + "(now() - interval '89 days', 'known', 'sec-old', 'doorbell-sec', '\\x01', '\\x03')");
+        }
+        SecurityEventCounter counter = server.getApplicationContext().getBean(SecurityEventCounter.class);
+        assertThat(counter.prune()).isGreaterThanOrEqualTo(1);
+        assertThat(text(server, "SELECT count(*) FROM security_events WHERE agent_id = 'sec-old'")).isEqualTo("1");
+        assertThat(text(server, "SELECT string_agg(at::date::text, ',') FROM security_events WHERE agent_id = 'sec-old'"))
+                .isEqualTo(text(server, "SELECT (now() - interval '89 days')::date::text"));
+    }
+
+    @Test
     void badParametersAreRefusedInPrometheusErrorShape() throws Exception {
         for (String q : List.of("kind=stranger", "start=yesterday", "end=abc", "limit=0", "limit=x",
                 "start=1000&end=10")) {
