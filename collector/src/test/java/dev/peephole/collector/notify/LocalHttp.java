@@ -28,8 +28,8 @@ final class LocalHttp implements AutoCloseable {
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             Request r = new Request(ex.getRequestMethod(), ex.getRequestURI().toString(),
                     ex.getRequestHeaders().getFirst("Authorization"), ex.getRequestHeaders().getFirst("Content-Type"), body);
-            Object[] a = answer.apply(r);
             requests.add(r);
+            Object[] a = answer.apply(r);
             byte[] out = ((String) a[1]).getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders((Integer) a[0], out.length == 0 ? -1 : out.length);
             if (out.length > 0) {
