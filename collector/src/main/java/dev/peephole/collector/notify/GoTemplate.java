@@ -18,6 +18,8 @@ import java.util.Map;
  */
 public final class GoTemplate {
 
+    private static final java.util.Set<String> FUNCTIONS = java.util.Set.of("len", "eq", "ne", "lt", "gt", "le", "ge",
+            "not", "and", "or", "toUpper", "toLower", "title", "join");
     private final List<Node> nodes;
     private final boolean html;
 
@@ -506,6 +508,9 @@ public final class GoTemplate {
                 return new Fields(root, path);
             }
             if (t.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                if (!FUNCTIONS.contains(t)) {
+                    throw new IllegalArgumentException("template: function " + t + " not defined");
+                }
                 return new Func(t);
             }
             throw new IllegalArgumentException("template: unexpected " + quoteName(t));
