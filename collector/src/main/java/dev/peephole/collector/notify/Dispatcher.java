@@ -202,7 +202,11 @@ public final class Dispatcher {
             return;
         }
         sentLog.put(g.key, new Sent(firing, resolved, now));
-        out.sort(Comparator.comparing((NotifyAlert a) -> a.startsAt()).thenComparing(a -> Fingerprints.format(a.labels())));
+        Map<NotifyAlert, String> sortKey = new HashMap<>();
+        for (NotifyAlert a : out) {
+            sortKey.put(a, Fingerprints.format(a.labels()));
+        }
+        out.sort(Comparator.comparing((NotifyAlert a) -> a.startsAt()).thenComparing(sortKey::get));
         sender.deliver(new Notification(g.route.receiver(), g.key, g.labels, List.copyOf(out), externalUrl));
     }
 

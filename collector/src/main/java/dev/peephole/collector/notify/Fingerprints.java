@@ -21,7 +21,8 @@ public final class Fingerprints {
             h = add(h, e.getValue());
             h = (h ^ 0xff) * PRIME;
         }
-        return String.format("%016x", h);
+        String hex = Long.toHexString(h);
+        return "0".repeat(16 - hex.length()) + hex;
     }
 
     private static long add(long h, String s) {
