@@ -38,7 +38,13 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_RETENTION_SPANS", "7d", "how long raw spans are kept", false),
             new Setting("PEEPHOLE_RETENTION_POINTS", "7d", "how long raw metric points are kept", false),
             new Setting("PEEPHOLE_ROLLUP_INTERVAL", "30s", "how often plain PostgreSQL's rollups are brought up to date (0s: never)", false),
-            new Setting("PEEPHOLE_RETENTION_ROLLUPS", "90d", "how long 1-minute and 1-hour rollups are kept", false));
+            new Setting("PEEPHOLE_RETENTION_ROLLUPS", "90d", "how long 1-minute and 1-hour rollups are kept", false),
+            new Setting("PEEPHOLE_NOTIFY_CONFIG", "unset", "notification routing file in Alertmanager's configuration format, plus Peephole's escalations and alertmanagers", false),
+            new Setting("PEEPHOLE_NOTIFY_RELOAD_INTERVAL", "5s", "how often the notification file's modification time is checked (changed: re-read)", false),
+            new Setting("PEEPHOLE_NOTIFY_EXTERNAL_URL", "unset", "the externalURL notifications link back to (the dashboard's address)", false),
+            new Setting("PEEPHOLE_NOTIFY_TIMEOUT", "10s", "time limit of one delivery attempt (HTTP request, SMTP session)", false),
+            new Setting("PEEPHOLE_NOTIFY_RETRY_ATTEMPTS", "5", "delivery attempts of one notification before it is logged as failed", false),
+            new Setting("PEEPHOLE_NOTIFY_RETRY_BACKOFF", "1s", "wait before the first retry; doubled after each, at most 1m", false));
 
     private CollectorSettings() {
     }

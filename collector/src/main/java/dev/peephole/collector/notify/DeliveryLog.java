@@ -41,6 +41,17 @@ public class DeliveryLog implements Consumer<DeliveryRecord> {
         }
     }
 
+    /** Deletes entries older than {@code keep}; returns how many. */
+    public int prune(java.time.Duration keep) {
+        try (Connection c = pool.dataSource().getConnection();
+             PreparedStatement ps = c.prepareStatement("DELETE FROM notification_log WHERE at < ?")) {
+            ps.setTimestamp(1, Timestamp.from(java.time.Instant.now().minus(keep)));
+            return ps.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("delivery log: " + e.getMessage(), e);
+        }
+    }
+
     /** The newest entries first, optionally of one receiver. */
     public List<DeliveryRecord> recent(String receiver, int limit) {
         String sql = "SELECT * FROM notification_log" + (receiver == null ? "" : " WHERE receiver = ?")

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 public class NotificationService implements AlertSink {
 
     private static final Logger LOG = LoggerFactory.getLogger(NotificationService.class);
+    /** How long delivery log entries are kept. */
+    static final Duration LOG_KEPT = Duration.ofDays(30);
 
     private final Path file;
     private final ConfigLoader loader;
@@ -74,6 +76,14 @@ public class NotificationService implements AlertSink {
         this.dispatcher = new Dispatcher(Clock.systemUTC(), () -> routing, silences, delivery, externalUrl);
         dispatcher.start();
         this.watcher = DaemonThreads.scheduler("peephole-notify-config");
+        watcher.scheduleWithFixedDelay(silences::refresh, 0, SilenceStore.REFRESH_MS, TimeUnit.MILLISECONDS);
+        watcher.scheduleWithFixedDelay(() -> {
+            try {
+                deliveryLog.prune(LOG_KEPT);
+            } catch (RuntimeException e) {
+                LOG.warn("could not prune the delivery log: {}", e.getMessage());
+            }
+        }, 1, 60, TimeUnit.MINUTES);
         if (file != null) {
             long ms = Math.max(100, reloadInterval.toMillis());
             watcher.scheduleWithFixedDelay(this::reloadIfChanged, ms, ms, TimeUnit.MILLISECONDS);

@@ -23,13 +23,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Silences in the database (shared by every collector on it), with an in-memory copy of the
  * unexpired ones that the dispatcher checks; the copy is reloaded after each change here
- * and every few seconds for changes made by other collectors.
+ * and every 10 s for changes made by other collectors.
  */
 @Singleton
 public class SilenceStore implements Dispatcher.Silencer {
 
     private static final Logger LOG = LoggerFactory.getLogger(SilenceStore.class);
-    private static final long REFRESH_MS = 10_000;
+    /** How often {@link NotificationService} reloads the copy (changes made by other collectors). */
+    static final long REFRESH_MS = 10_000;
 
     /** One matcher as Alertmanager's API writes it. */
     @Serdeable
@@ -58,17 +59,14 @@ public class SilenceStore implements Dispatcher.Silencer {
 
     private final ConnectionPool pool;
     private volatile List<Compiled> unexpired = List.of();
-    private volatile long loadedAt;
 
     public SilenceStore(ConnectionPool pool) {
         this.pool = pool;
     }
 
+    /** Checks the in-memory copy only (never the database: the dispatcher must not wait on it). */
     @Override
     public boolean silenced(Map<String, String> labels, Instant now) {
-        if (System.currentTimeMillis() - loadedAt > REFRESH_MS) {
-            refresh();
-        }
         for (Compiled c : unexpired) {
             if (!c.silence().startsAt().isAfter(now) && c.silence().endsAt().isAfter(now)
                     && dev.peephole.collector.notify.config.Matchers.matchAll(c.matchers(), labels)) {
@@ -80,7 +78,6 @@ public class SilenceStore implements Dispatcher.Silencer {
 
     /** Reloads the unexpired silences (keeps the old copy while the database is away). */
     public void refresh() {
-        loadedAt = System.currentTimeMillis();
         try {
             List<Compiled> out = new ArrayList<>();
             for (Silence s : query("SELECT * FROM silences WHERE ends_at > now() ORDER BY starts_at", null)) {
