@@ -18,12 +18,18 @@ final class LocalHttp implements AutoCloseable {
     }
 
     private final HttpServer server;
+    private final java.util.concurrent.ExecutorService executor;
     final BlockingQueue<Request> requests = new LinkedBlockingQueue<>();
 
     /** {@code answer} gives the status and body for a request. */
     LocalHttp(Function<Request, Object[]> answer) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.setExecutor(Executors.newCachedThreadPool());
+        executor = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "local-http-receiver");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
         server.createContext("/", ex -> {
             String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             Request r = new Request(ex.getRequestMethod(), ex.getRequestURI().toString(),
@@ -59,5 +65,6 @@ final class LocalHttp implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
+        executor.shutdownNow();
     }
 }
