@@ -90,6 +90,7 @@ public final class Dispatcher {
     private final Map<String, Group> groups = new LinkedHashMap<>();
     private final Map<String, Sent> sentLog = new HashMap<>();
     private final Map<String, Escalation> escalations = new HashMap<>();
+    private List<List<Map<String, String>>> inhibitSources = List.of();
     private final Object wake = new Object();
     private boolean woken;
     private volatile boolean running;
@@ -153,6 +154,7 @@ public final class Dispatcher {
     public synchronized Instant tick() {
         Instant now = clock.instant();
         NotifyRouting r = routing.get();
+        inhibitSources = inhibitSources(now, r);
         Instant next = now.plus(Duration.ofSeconds(1));
         for (Iterator<Group> it = groups.values().iterator(); it.hasNext(); ) {
             Group g = it.next();
@@ -288,17 +290,32 @@ public final class Dispatcher {
         return silencer.silenced(labels, now) || inhibited(labels, now, r);
     }
 
-    private boolean inhibited(Map<String, String> target, Instant now, NotifyRouting r) {
+    /** For each inhibition rule, the labels of the firing alerts its source matchers take (computed once a tick). */
+    private List<List<Map<String, String>>> inhibitSources(Instant now, NotifyRouting r) {
+        List<List<Map<String, String>>> out = new ArrayList<>();
         for (InhibitRule rule : r.inhibitRules()) {
+            List<Map<String, String>> sources = new ArrayList<>();
+            for (Tracked t : alerts.values()) {
+                if (!isResolved(t, now, r)
+                        && dev.peephole.collector.notify.config.Matchers.matchAll(rule.source(), t.notice.labels())) {
+                    sources.add(t.notice.labels());
+                }
+            }
+            out.add(sources);
+        }
+        return out;
+    }
+
+    private boolean inhibited(Map<String, String> target, Instant now, NotifyRouting r) {
+        List<InhibitRule> rules = r.inhibitRules();
+        for (int i = 0; i < rules.size() && i < inhibitSources.size(); i++) {
+            InhibitRule rule = rules.get(i);
             if (!dev.peephole.collector.notify.config.Matchers.matchAll(rule.target(), target)) {
                 continue;
             }
-            for (Tracked s : alerts.values()) {
-                Map<String, String> source = s.notice.labels();
-                if (source.equals(target) || isResolved(s, now, r)) {
-                    continue;
-                }
-                if (rule.inhibits(source, target)) {
+            for (Map<String, String> source : inhibitSources.get(i)) {
+                // an alert does not inhibit itself
+                if (!source.equals(target) && rule.inhibits(source, target)) {
                     return true;
                 }
             }
