@@ -49,7 +49,12 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_PROBES_THREADS", "4", "threads running health probes", false),
             new Setting("PEEPHOLE_SECURITY_COUNTER_INTERVAL", "10s", "how often peephole_security_events_total is written (at most 15s; 0s: off)", false),
             new Setting("PEEPHOLE_RETENTION_SECURITY_EVENTS", "90d", "how long security events are kept", false),
-            new Setting("PEEPHOLE_STATUS_AGENTS_EXPECTED_WITHIN", "1h", "agents seen within this are expected by /api/v1/status; one silent for 3 heartbeats is down", false));
+            new Setting("PEEPHOLE_STATUS_AGENTS_EXPECTED_WITHIN", "1h", "agents seen within this are expected by /api/v1/status; one silent for 3 heartbeats is down", false),
+            new Setting("PEEPHOLE_NOTIFY_CONFIG", "unset", "notification routing file in Alertmanager's configuration format, plus Peephole's escalations and alertmanagers", false),
+            new Setting("PEEPHOLE_NOTIFY_RELOAD_INTERVAL", "5s", "how often the notification file's modification time is checked (changed: re-read)", false),
+            new Setting("PEEPHOLE_NOTIFY_TIMEOUT", "10s", "time limit of one delivery attempt (HTTP request, SMTP session)", false),
+            new Setting("PEEPHOLE_NOTIFY_RETRY_ATTEMPTS", "5", "delivery attempts of one notification before it is logged as failed", false),
+            new Setting("PEEPHOLE_NOTIFY_RETRY_BACKOFF", "1s", "wait before the first retry; doubled after each, at most 1m", false));
 
     private CollectorSettings() {
     }
