@@ -2,7 +2,8 @@
 # The alerting target: 1,000 rules over 10,000 series evaluated in under 1 s per round.
 # Starts the collector on a fresh embedded database with 1,000 generated rules (10 groups of
 # 100, every 10 s), seeds 10,000 counter series, reads each group's evaluation time from
-# /api/v1/rules over 10 rounds, writes bench/results/rules-<date>.md.
+# /api/v1/rules over 10 rounds, writes bench/results/rules-<date>.md. Runs twice, side by side:
+# rules of a group one after another (PEEPHOLE_RULE_CONCURRENCY=1) and four at a time (the default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COLLECTOR_JAR=collector/target/peephole-collector.jar
@@ -11,7 +12,6 @@ if [ ! -f "$COLLECTOR_JAR" ] || [ ! -f "$BENCH_JAR" ]; then
   mvn -B -q package -DskipTests -pl collector,bench -am
 fi
 WORK=$(mktemp -d)
-DATA_DIR="$WORK/data"
 cleanup() {
   rc=$?
   if [ -n "${COLLECTOR_PID:-}" ] && kill -0 "$COLLECTOR_PID" 2>/dev/null; then
@@ -23,23 +23,29 @@ cleanup() {
 }
 trap cleanup EXIT
 java -cp "$BENCH_JAR" dev.peephole.bench.RuleBench write-rules "$WORK/rules" "$@"
-mapfile -t PORTS < <(java -cp "$BENCH_JAR" dev.peephole.bench.FreePort 4)
-ADMIN_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-env -u PEEPHOLE_DB_URL PEEPHOLE_HTTP_PORT="${PORTS[0]}" PEEPHOLE_GRPC_PORT="${PORTS[1]}" \
-  PEEPHOLE_OTLP_GRPC_PORT="${PORTS[2]}" PEEPHOLE_OTLP_HTTP_PORT="${PORTS[3]}" \
-  PEEPHOLE_DATA_DIR="$DATA_DIR" PEEPHOLE_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-  PEEPHOLE_RULES="$WORK/rules" PEEPHOLE_DEFAULT_RULES=false \
-  java -Xms1g -Xmx1g -jar "$COLLECTOR_JAR" >"$WORK/collector.log" 2>&1 &
-COLLECTOR_PID=$!
-for _ in $(seq 1 180); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${PORTS[0]}/ready" || true)" = 200 ] && break
-  sleep 0.5
+OUT=""
+for CONCURRENCY in 1 4; do
+  mapfile -t PORTS < <(java -cp "$BENCH_JAR" dev.peephole.bench.FreePort 4)
+  ADMIN_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+  env -u PEEPHOLE_DB_URL PEEPHOLE_HTTP_PORT="${PORTS[0]}" PEEPHOLE_GRPC_PORT="${PORTS[1]}" \
+    PEEPHOLE_OTLP_GRPC_PORT="${PORTS[2]}" PEEPHOLE_OTLP_HTTP_PORT="${PORTS[3]}" \
+    PEEPHOLE_DATA_DIR="$WORK/data-$CONCURRENCY" PEEPHOLE_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
+    PEEPHOLE_RULES="$WORK/rules" PEEPHOLE_DEFAULT_RULES=false PEEPHOLE_RULE_CONCURRENCY="$CONCURRENCY" \
+    java -Xms1g -Xmx1g -jar "$COLLECTOR_JAR" >"$WORK/collector.log" 2>&1 &
+  COLLECTOR_PID=$!
+  for _ in $(seq 1 180); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${PORTS[0]}/ready" || true)" = 200 ] && break
+    sleep 0.5
+  done
+  PG_PORT=$(sed -n 4p "$WORK/data-$CONCURRENCY/postgres/postmaster.pid")
+  RUN=$(java -Xms256m -Xmx512m -cp "$BENCH_JAR" dev.peephole.bench.RuleBench measure \
+    --jdbc "jdbc:postgresql://localhost:$PG_PORT/postgres" --http "http://127.0.0.1:${PORTS[0]}" \
+    --password "$ADMIN_PASSWORD" "$@")
+  OUT="$OUT"$'\n'"PEEPHOLE_RULE_CONCURRENCY=$CONCURRENCY"$'\n'"$RUN"$'\n'
+  kill -TERM "$COLLECTOR_PID"; wait "$COLLECTOR_PID" 2>/dev/null || true
+  COLLECTOR_PID=""
 done
-PG_PORT=$(sed -n 4p "$DATA_DIR/postgres/postmaster.pid")
-OUT=$(java -Xms256m -Xmx512m -cp "$BENCH_JAR" dev.peephole.bench.RuleBench measure \
-  --jdbc "jdbc:postgresql://localhost:$PG_PORT/postgres" --http "http://127.0.0.1:${PORTS[0]}" \
-  --password "$ADMIN_PASSWORD" "$@")
 echo "$OUT"
 if [ "${WRITE_RESULTS:-1}" = 1 ]; then
   mkdir -p bench/results

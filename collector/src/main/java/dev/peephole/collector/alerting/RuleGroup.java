@@ -73,12 +73,15 @@ public final class RuleGroup {
     private final List<Rule> rules = new ArrayList<>();
     private volatile long lastEvaluationMs;
     private volatile long evaluationNanos;
+    /** No rule reads what another rule of the group writes: they may run at the same time. */
+    private final boolean independent;
 
     public RuleGroup(RuleGroupSpec spec) {
         this.spec = spec;
         for (RuleSpec r : spec.rules()) {
             rules.add(new Rule(r, key(spec, r)));
         }
+        this.independent = RuleDependencies.independent(spec.rules());
     }
 
     /** The identity of an alerting rule's alerts in the store (unit separators: PostgreSQL text holds no NUL). */
@@ -107,41 +110,90 @@ public final class RuleGroup {
     }
 
     public Outcome evaluate(long ts, Query query, SampleOutput output, AlertingRule.TemplateContext ctx) {
+        return evaluate(ts, query, output, ctx, null);
+    }
+
+    /**
+     * Evaluates every rule at {@code ts}. With an executor, and when no rule of the group reads
+     * what another writes ({@link RuleDependencies}), the rules run at the same time: each is a
+     * round trip to the database, and overlapping them is most of what 1,000 rules need.
+     */
+    public Outcome evaluate(long ts, Query query, SampleOutput output, AlertingRule.TemplateContext ctx,
+                            java.util.concurrent.ExecutorService executor) {
         long started = System.nanoTime();
-        List<AlertingRule.Transition> transitions = new ArrayList<>();
-        List<Alert> toSend = new ArrayList<>();
+        List<List<AlertingRule.Transition>> transitions = new ArrayList<>();
+        List<List<Alert>> toSend = new ArrayList<>();
+        for (int i = 0; i < rules.size(); i++) {
+            transitions.add(List.of());
+            toSend.add(List.of());
+        }
         int errors = 0;
-        for (Rule r : rules) {
-            long t0 = System.nanoTime();
-            try {
-                List<Sample> result = query.instant(r.spec.expr(), ts);
-                if (r.recording != null) {
-                    output.write(r.recording.apply(ts, result));
-                } else {
-                    transitions.addAll(r.alerting.apply(ts, result, spec.limit(), ctx));
-                    toSend.addAll(r.alerting.toSend(ts));
-                    List<Sample> alertSamples = alertsSeries(r.alerting, ts);
-                    if (!alertSamples.isEmpty()) {
-                        output.write(alertSamples);
-                    }
-                }
-                r.health = "ok";
-                r.lastError = "";
-            } catch (RuleEvalException e) {
-                r.health = "err";
-                r.lastError = e.getMessage();
-                errors++;
-            } catch (Exception e) {
-                r.health = "err";
-                r.lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
-                errors++;
+        if (executor != null && independent && rules.size() > 1) {
+            List<java.util.concurrent.Future<Boolean>> futures = new ArrayList<>();
+            for (int i = 0; i < rules.size(); i++) {
+                int k = i;
+                futures.add(executor.submit(() -> evaluateRule(k, ts, query, output, ctx, transitions, toSend)));
             }
-            r.lastEvaluationMs = ts;
-            r.evaluationNanos = System.nanoTime() - t0;
+            for (java.util.concurrent.Future<Boolean> f : futures) {
+                try {
+                    errors += f.get() ? 0 : 1;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    errors++;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    errors++;
+                }
+            }
+        } else {
+            for (int i = 0; i < rules.size(); i++) {
+                errors += evaluateRule(i, ts, query, output, ctx, transitions, toSend) ? 0 : 1;
+            }
         }
         lastEvaluationMs = ts;
         evaluationNanos = System.nanoTime() - started;
-        return new Outcome(transitions, toSend, errors);
+        List<AlertingRule.Transition> allTransitions = new ArrayList<>();
+        transitions.forEach(allTransitions::addAll);
+        List<Alert> allToSend = new ArrayList<>();
+        toSend.forEach(allToSend::addAll);
+        return new Outcome(allTransitions, allToSend, errors);
+    }
+
+    /** Evaluates rule {@code i}, putting its results at index i; false when it failed. */
+    private boolean evaluateRule(int i, long ts, Query query, SampleOutput output, AlertingRule.TemplateContext ctx,
+                                 List<List<AlertingRule.Transition>> transitions, List<List<Alert>> toSend) {
+        Rule r = rules.get(i);
+        long t0 = System.nanoTime();
+        boolean ok = true;
+        try {
+            List<Sample> result = query.instant(r.spec.expr(), ts);
+            if (r.recording != null) {
+                output.write(r.recording.apply(ts, result));
+            } else {
+                List<AlertingRule.Transition> t = r.alerting.apply(ts, result, spec.limit(), ctx);
+                List<Alert> send = r.alerting.toSend(ts);
+                synchronized (transitions) {
+                    transitions.set(i, t);
+                    toSend.set(i, send);
+                }
+                List<Sample> alertSamples = alertsSeries(r.alerting, ts);
+                if (!alertSamples.isEmpty()) {
+                    output.write(alertSamples);
+                }
+            }
+            r.health = "ok";
+            r.lastError = "";
+        } catch (RuleEvalException e) {
+            r.health = "err";
+            r.lastError = e.getMessage();
+            ok = false;
+        } catch (Exception e) {
+            r.health = "err";
+            r.lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            ok = false;
+        }
+        r.lastEvaluationMs = ts;
+        r.evaluationNanos = System.nanoTime() - t0;
+        return ok;
     }
 
     /** Prometheus' ALERTS series: one sample of 1 per pending or firing alert. */

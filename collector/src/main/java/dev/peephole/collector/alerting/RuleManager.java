@@ -57,6 +57,8 @@ public class RuleManager {
     /** False in tests and benchmarks that drive {@link #evaluate} themselves. */
     private final boolean schedule;
     private final ScheduledExecutorService scheduler = DaemonThreads.scheduler("peephole-rules", 2);
+    /** Runs a group's independent rules at the same time (each mostly waits on the database); null: in order. */
+    private final java.util.concurrent.ExecutorService ruleWorkers;
 
     /** Per source (file path, the defaults, "api"): its last good groups and its current load error. */
     private final Map<String, List<RuleGroupSpec>> specsBySource = new LinkedHashMap<>();
@@ -76,7 +78,8 @@ public class RuleManager {
                        @Value("${peephole.default.rules:true}") boolean defaultRules,
                        @Value("${peephole.evaluation.interval:1m}") Duration defaultInterval,
                        @Value("${peephole.external.url:}") String externalUrl,
-                       @Value("${peephole.alerting.schedule:true}") boolean schedule) {
+                       @Value("${peephole.alerting.schedule:true}") boolean schedule,
+                       @Value("${peephole.rule.concurrency:4}") int ruleConcurrency) {
         this.engine = engine;
         this.alerts = alerts;
         this.ruleStore = ruleStore;
@@ -91,6 +94,7 @@ public class RuleManager {
         this.externalUrl = externalUrl;
         this.templateContext = new AlertingRule.TemplateContext(Map.of(), externalUrl);
         this.schedule = schedule;
+        this.ruleWorkers = ruleConcurrency > 1 ? DaemonThreads.scheduler("peephole-rule-eval", ruleConcurrency) : null;
     }
 
     @PostConstruct
@@ -113,6 +117,9 @@ public class RuleManager {
     @PreDestroy
     void stop() {
         scheduler.shutdownNow();
+        if (ruleWorkers != null) {
+            ruleWorkers.shutdownNow();
+        }
     }
 
     /** The groups now loaded, in order: defaults, files, API. */
@@ -312,7 +319,7 @@ public class RuleManager {
             return new RuleGroup.Outcome(List.of(), List.of(), 0);
         }
         try {
-            RuleGroup.Outcome o = g.evaluate(ts, new EngineRuleQuery(engine), output, templateContext);
+            RuleGroup.Outcome o = g.evaluate(ts, new EngineRuleQuery(engine), output, templateContext, ruleWorkers);
             Map<String, List<AlertingRule.Transition>> byKey = new LinkedHashMap<>();
             for (AlertingRule.Transition t : o.transitions()) {
                 byKey.computeIfAbsent(RuleGroup.key(g.spec(), t.alert().labels().get("alertname")), k -> new ArrayList<>())

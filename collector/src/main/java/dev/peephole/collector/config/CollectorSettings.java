@@ -43,6 +43,7 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_DEFAULT_RULES", "true", "load the shipped doorbell and agent rules", false),
             new Setting("PEEPHOLE_EVALUATION_INTERVAL", "1m", "interval of rule groups that name none, and of rules saved through the API", false),
             new Setting("PEEPHOLE_ALERTING_ENABLED", "true", "evaluate alert and recording rules (on the one collector holding the alerting lock)", false),
+            new Setting("PEEPHOLE_RULE_CONCURRENCY", "4", "rules of a group evaluated at the same time when none reads another's output (1: in order)", false),
             new Setting("PEEPHOLE_EXTERNAL_URL", "unset", "the dashboard's address as users reach it, for links in alerts", false),
             new Setting("PEEPHOLE_PROBES_RELOAD_INTERVAL", "5s", "how often probe files are checked for changes", false),
             new Setting("PEEPHOLE_PROBES_DATABASE_INTERVAL", "15s", "interval of the built-in database probe (0s: off)", false),

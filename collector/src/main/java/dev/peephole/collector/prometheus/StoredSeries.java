@@ -41,9 +41,31 @@ public class StoredSeries {
     private static final long INCREMENTAL_MILLIS = 1_000;
     private static final long REBUILD_MILLIS = 60_000;
 
-    /** An immutable snapshot: the series of each metric name, and the highest id read. */
+    /**
+     * An immutable snapshot: the series of each metric name, and the highest id read. Per name,
+     * postings (label name to value to series) are built on first use, so an equality matcher
+     * picks its few series without testing every series of the metric.
+     */
     private record Index(Map<String, List<Ref>> byName, List<String> names, long maxId, long builtAt, long checkedAt,
-                         long registryVersion) {
+                         long registryVersion, Map<String, Map<String, Map<String, List<Ref>>>> postings) {
+        Index(Map<String, List<Ref>> byName, List<String> names, long maxId, long builtAt, long checkedAt,
+              long registryVersion) {
+            this(byName, names, maxId, builtAt, checkedAt, registryVersion, new java.util.concurrent.ConcurrentHashMap<>());
+        }
+
+        Map<String, Map<String, List<Ref>>> postings(String name) {
+            return postings.computeIfAbsent(name, n -> {
+                Map<String, Map<String, List<Ref>>> byLabel = new HashMap<>();
+                for (Ref ref : byName.getOrDefault(n, List.of())) {
+                    Labels l = ref.labels();
+                    for (int k = 0; k < l.size(); k++) {
+                        byLabel.computeIfAbsent(l.name(k), x -> new HashMap<>())
+                                .computeIfAbsent(l.value(k), x -> new ArrayList<>()).add(ref);
+                    }
+                }
+                return byLabel;
+            });
+        }
     }
 
     private final DataSource dataSource;
@@ -127,7 +149,16 @@ public class StoredSeries {
         }
         List<Ref> out = new ArrayList<>();
         for (String n : names) {
-            for (Ref ref : idx.byName().getOrDefault(n, List.of())) {
+            List<Ref> candidates = idx.byName().getOrDefault(n, List.of());
+            for (LabelMatcher m : matchers) {
+                if (m.type() == LabelMatcher.Type.EQ && !m.value().isEmpty() && !m.name().equals(Labels.METRIC_NAME)) {
+                    List<Ref> posting = idx.postings(n).getOrDefault(m.name(), Map.of()).getOrDefault(m.value(), List.of());
+                    if (posting.size() < candidates.size()) {
+                        candidates = posting;
+                    }
+                }
+            }
+            for (Ref ref : candidates) {
                 if (matchesAll(matchers, ref.labels())) {
                     out.add(ref);
                 }
