@@ -38,7 +38,8 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_RETENTION_SPANS", "7d", "how long raw spans are kept", false),
             new Setting("PEEPHOLE_RETENTION_POINTS", "7d", "how long raw metric points are kept", false),
             new Setting("PEEPHOLE_ROLLUP_INTERVAL", "30s", "how often plain PostgreSQL's rollups are brought up to date (0s: never)", false),
-            new Setting("PEEPHOLE_RETENTION_ROLLUPS", "90d", "how long 1-minute and 1-hour rollups are kept", false));
+            new Setting("PEEPHOLE_RETENTION_ROLLUPS", "90d", "how long 1-minute and 1-hour rollups are kept", false),
+            new Setting("PEEPHOLE_SESSION_TTL", "12h", "how long a dashboard login (session cookie) lasts", false));
 
     private CollectorSettings() {
     }

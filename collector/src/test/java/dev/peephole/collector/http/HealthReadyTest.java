@@ -36,7 +36,7 @@ class HealthReadyTest {
             HttpResponse<String> ready = get(server, "/ready");
             assertThat(ready.statusCode()).isEqualTo(200);
             assertThat(ready.body()).contains("\"status\":\"UP\"").contains("\"database\":\"UP\"")
-                    .contains("version 4 on postgres");
+                    .contains("version 5 on postgres");
 
             execute(server, "INSERT INTO collector_state (key, value) VALUES ('restart-marker', 'kept')");
         }
