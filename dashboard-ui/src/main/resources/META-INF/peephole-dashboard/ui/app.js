@@ -9,14 +9,18 @@ import * as traces from './views/traces.js';
 import * as agents from './views/agents.js';
 
 // The views in navigation order. Views other slices add (alerts, security, dashboards) join here.
+// live: re-rendered when new data was committed (trace search results stay as searched).
 const VIEWS = [
-  { id: 'overview', title: 'Overview', module: overview },
-  { id: 'hosts', title: 'Hosts & JVMs', module: hosts },
-  { id: 'performance', title: 'Performance', module: performanceView },
-  { id: 'traces', title: 'Traces', module: traces },
-  { id: 'agents', title: 'Agents', module: agents },
+  { id: 'overview', title: 'Overview', module: overview, live: true },
+  { id: 'hosts', title: 'Hosts & JVMs', module: hosts, live: true },
+  { id: 'performance', title: 'Performance', module: performanceView, live: true },
+  { id: 'traces', title: 'Traces', module: traces, live: false },
+  { id: 'agents', title: 'Agents', module: agents, live: true },
 ];
 const LIVE_MIN_INTERVAL_MS = 5000;
+/** No live re-render within this long after the user touched the page (typing, clicking, selecting). */
+const LIVE_QUIET_AFTER_INPUT_MS = 10000;
+let lastInteraction = 0;
 
 const $ = (id) => document.getElementById(id);
 let user = null;
@@ -111,6 +115,7 @@ async function render() {
     clear(target).appendChild(node);
     target.dataset.view = s.view.id;
     target.dataset.rendered = String(Date.now());
+    target.dataset.renderedAt = performance.now().toFixed(0); // ms since navigation start
   } catch (e) {
     if (mine !== rendering) return;
     clear(target).appendChild(h('p', { class: 'error', role: 'alert' }, e.message));
@@ -132,8 +137,9 @@ function startLive() {
     const changed = lastBatches !== null && t.batchesCommitted !== lastBatches;
     lastBatches = t.batchesCommitted;
     const s = state();
-    const interacting = document.activeElement && ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName);
-    if (changed && s.range.rel && !interacting && !s.params.trace && Date.now() - lastRender > LIVE_MIN_INTERVAL_MS
+    const interacting = (document.activeElement && ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName))
+      || Date.now() - lastInteraction < LIVE_QUIET_AFTER_INPUT_MS;
+    if (changed && s.view.live && s.range.rel && !interacting && Date.now() - lastRender > LIVE_MIN_INTERVAL_MS
         && !$('view').hasAttribute('aria-busy')) {
       render();
     }
@@ -170,6 +176,9 @@ function applyTheme(theme) {
 }
 
 function init() {
+  for (const type of ['pointerdown', 'keydown', 'input']) {
+    document.addEventListener(type, () => { lastInteraction = Date.now(); }, { capture: true, passive: true });
+  }
   applyTheme(localStorage.getItem('peephole.theme'));
   $('theme').addEventListener('click', () => {
     const next = document.documentElement.dataset.theme === 'dark' ? 'light' : 'dark';

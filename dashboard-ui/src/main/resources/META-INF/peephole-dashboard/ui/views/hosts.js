@@ -10,7 +10,7 @@ export function panelsFor(instance) {
     { title: 'CPU utilization (JVM process)', q: `avg(process_cpu_utilization_ratio{${i}})`, unit: 'ratio', legend: '__none' },
     { title: 'Load average', q: `{__name__=~"system_cpu_load_average_(1m|5m|15m)",${i}}`, unit: '', legend: '__name__' },
     { title: 'Memory', q: `sum by (system_memory_state) (system_memory_usage_bytes{${i}})`, unit: 'bytes', legend: 'system_memory_state' },
-    { title: 'Filesystem used', q: `sum by (system_filesystem_mountpoint) (system_filesystem_utilization_ratio{${i},system_filesystem_state="used",system_filesystem_type!~"tmpfs|devtmpfs"})`, unit: 'ratio', legend: 'system_filesystem_mountpoint' },
+    { title: 'Filesystem used', q: `sum by (system_filesystem_mountpoint) (system_filesystem_utilization_ratio{${i},system_filesystem_type!~"tmpfs|devtmpfs"})`, unit: 'ratio', legend: 'system_filesystem_mountpoint' },
     { title: 'Disk I/O', q: `sum by (disk_io_direction) (rate(system_disk_io_bytes_total{${i}}[$w]))`, unit: 'bytes/s', legend: 'disk_io_direction' },
     { title: 'Network I/O', q: `sum by (network_io_direction) (rate(system_network_io_bytes_total{${i}}[$w]))`, unit: 'bytes/s', legend: 'network_io_direction' },
     { title: 'Heap used by pool', q: `sum by (jvm_memory_pool_name) (jvm_memory_used_bytes{${i},jvm_memory_type="heap"})`, unit: 'bytes', legend: 'jvm_memory_pool_name' },

@@ -8,8 +8,11 @@ const CALLS = 'traces_span_metrics_calls_total';
 const BUCKETS = 'traces_span_metrics_duration_seconds_bucket';
 const p95 = (span) => `histogram_quantile(0.95, sum by (le) (rate(${BUCKETS}{span_name="${span}"}[$w])))`;
 
+let statusAvailable = true;
+
 export const PANELS = [
-  { id: 'agents', title: 'Agents connected', q: 'count(count by (instance) (jvm_thread_count))', unit: '' },
+  // the number: agents connected now; the sparkline: agents sending JVM metrics over the range
+  { id: 'agents', title: 'Agents connected', q: 'count(count by (instance) (jvm_thread_count))', unit: '', connectedNow: true },
   { id: 'frames', title: 'Frames processed', q: `sum(rate(${CALLS}{span_name="Camera.capture"}[$w]))`, unit: '/s',
     total: `sum(increase(${CALLS}{span_name="Camera.capture"}[$range]))` },
   { id: 'recognitions', title: 'Recognitions by result', q: `sum by (recognition_result) (rate(${CALLS}{span_name="FaceRecognizer.recognize"}[$w]))`,
@@ -28,13 +31,18 @@ export async function render(ctx) {
   const step = stepFor(start, end);
   const w = rateWindow(step);
   const root = h('section', { 'aria-labelledby': 'overview-title' }, h('h1', { id: 'overview-title' }, 'Overview'));
-  try {
-    const status = await api('/api/v1/status', { noRedirect: true });
-    const s = status && (status.data || status);
-    if (s && s.status) {
-      root.appendChild(h('p', { class: `status status-${s.status}`, id: 'overall-status' }, `Status: ${s.status}`));
+  if (statusAvailable) {
+    try {
+      const status = await api('/api/v1/status', { noRedirect: true });
+      const s = status && (status.data || status);
+      if (s && s.status) {
+        root.appendChild(h('p', { class: `status status-${s.status}`, id: 'overall-status' }, `Status: ${s.status}`));
+      }
+    } catch (e) {
+      if (e.status === 404) statusAvailable = false; // this collector has no status endpoint: leave it out
     }
-  } catch (e) { /* no status endpoint on this collector: nothing to show */ }
+  }
+  const connected = api('/api/v1/agents?withinSeconds=300').then((r) => r.data.filter((a) => a.state === 'connected').length, () => null);
   const grid = h('div', { class: 'cards' });
   root.appendChild(grid);
   const t0 = performance.now();
@@ -49,12 +57,16 @@ export async function render(ctx) {
       ]);
       const data = align(range.result, start, end, step, p.legend);
       const big = h('p', { class: 'big' });
-      if (total) {
+      const now = (c, i) => `${p.legend ? `${data.labels[i]}: ` : ''}${fmtValue(last(c), p.unit)}`;
+      if (p.connectedNow) {
+        const n = await connected;
+        big.appendChild(document.createTextNode(n === null ? '–' : String(n)));
+      } else if (total) {
         const parts = total.result.map((s) => `${p.legend ? `${s.metric[p.legend]}: ` : ''}${fmtValue(Number(s.value[1]))}`);
         big.appendChild(document.createTextNode(parts.length ? parts.join(' · ') : '–'));
-        big.appendChild(h('span', { class: 'sub' }, ` in range · now ${data.ys.map((c) => fmtValue(last(c), p.unit)).join(' · ') || '–'}`));
+        big.appendChild(h('span', { class: 'sub' }, ` in range · now ${data.ys.map(now).join(' · ') || '–'}`));
       } else {
-        big.appendChild(document.createTextNode(data.ys.map((c) => fmtValue(last(c), p.unit)).join(' · ') || '–'));
+        big.appendChild(document.createTextNode(data.ys.map(now).join(' · ') || '–'));
       }
       const spark = chart(p.title, data, { unit: p.unit, sparkline: true, onZoom: ctx.zoom });
       const ms = range.ms + (total ? total.ms : 0);
