@@ -31,7 +31,7 @@ public class AuthFilter {
     /** Sent by the dashboard's own requests: a 401 then carries no Basic challenge (no browser dialog). */
     public static final String UI_HEADER = "X-Requested-With";
     /** The dashboard's HTML shell and its static assets (scripts, styles, uPlot) are public. */
-    private static final Set<String> PUBLIC_PATHS = Set.of("/health", "/ready", "/", "/index.html", "/favicon.ico");
+    private static final Set<String> PUBLIC_PATHS = Set.of("/health", "/ready", "/");
     private static final String PUBLIC_ASSETS = "/ui/";
     private static final String SESSION_PATH = "/api/v1/session";
     /** POSTs that only read, as Prometheus' API allows them. */

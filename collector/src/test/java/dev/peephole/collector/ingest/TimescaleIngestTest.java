@@ -82,7 +82,7 @@ class TimescaleIngestTest {
     void readyNamesTimescaleDb() throws Exception {
         HttpResponse<String> ready = awaitReady();
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
-        assertThat(ready.body()).contains("\"database\":\"UP\"").contains("version 4 on timescaledb");
+        assertThat(ready.body()).contains("\"database\":\"UP\"").contains("version 5 on timescaledb");
         assertThat(text("SELECT extversion FROM pg_extension WHERE extname = 'timescaledb'")).startsWith("2.");
     }
 
