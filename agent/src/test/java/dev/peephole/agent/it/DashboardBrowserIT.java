@@ -244,6 +244,8 @@ class DashboardBrowserIT {
         measurements.add("overview panel query times (ms, query_range from the browser): " + queryMs);
         measurements.add("UI size gzipped (sum of each static file gzip'd): " + gzippedUiBytes() + " bytes");
 
+        measurements.add("overview panel query_range times over HTTP, 20 runs each (15 min range): " + panelQueryTimes());
+
         // the same at a 24 h range (the demo has only minutes of data, but the steps and rollups of 24 h)
         driver.get("about:blank");
         driver.get(collector.uri("/#/overview?range=24h").toString());
@@ -252,6 +254,7 @@ class DashboardBrowserIT {
         measurements.add("overview (24 h range) rendered at " + js("return document.getElementById('view').dataset.renderedAt")
                 + " ms after navigation start; panel query ms "
                 + js("return [...document.querySelectorAll('.card')].map(c => c.id + '=' + c.dataset.queryMs)"));
+        measurements.add("overview panel query_range times over HTTP, 20 runs each (24 h range): " + panelQueryTimes());
         driver.get(collector.uri("/#/overview?range=15m").toString());
         waitForView("overview");
         waitFor(60, d -> points("#card-frames") > 0);
@@ -464,6 +467,32 @@ class DashboardBrowserIT {
     }
 
     // ---- helpers ----
+
+    /** Each overview card's own query_range (query, start, end, step as the page sent it), 20 times: p50 and p95 in ms. */
+    static List<String> panelQueryTimes() throws Exception {
+        List<?> cards = (List<?>) js("return [...document.querySelectorAll('.card[data-query]')]"
+                + ".map(c => [c.id, c.dataset.query, c.dataset.start, c.dataset.end, c.dataset.step])");
+        String auth = Base64.getEncoder().encodeToString(("admin:" + CollectorProcess.ADMIN_PASSWORD).getBytes(StandardCharsets.UTF_8));
+        List<String> out = new ArrayList<>();
+        for (Object o : cards) {
+            List<?> c = (List<?>) o;
+            String form = "query=" + java.net.URLEncoder.encode((String) c.get(1), StandardCharsets.UTF_8)
+                    + "&start=" + c.get(2) + "&end=" + c.get(3) + "&step=" + c.get(4);
+            long[] ms = new long[20];
+            for (int i = 0; i < ms.length; i++) {
+                long t0 = System.nanoTime();
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(collector.uri("/api/v1/query_range"))
+                        .header("Authorization", "Basic " + auth).header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(form)).build(), HttpResponse.BodyHandlers.ofString());
+                ms[i] = (System.nanoTime() - t0) / 1_000_000;
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            }
+            java.util.Arrays.sort(ms);
+            out.add(c.get(0) + " p50=" + ms[9] + " p95=" + ms[18] + " (step " + c.get(4) + "s)");
+        }
+        assertThat(out).hasSize(5);
+        return out;
+    }
 
     static void assertNoMarkup() {
         assertThat(driver.findElements(By.tagName("img"))).isEmpty();

@@ -62,7 +62,8 @@ export async function render(ctx) {
         const n = await connected;
         big.appendChild(document.createTextNode(n === null ? '–' : String(n)));
       } else if (total) {
-        const parts = total.result.map((s) => `${p.legend ? `${s.metric[p.legend]}: ` : ''}${fmtValue(Number(s.value[1]))}`);
+        // increase() extrapolates to the range's edges: counts are shown whole
+        const parts = total.result.map((s) => `${p.legend ? `${s.metric[p.legend]}: ` : ''}${fmtValue(Math.round(Number(s.value[1])))}`);
         big.appendChild(document.createTextNode(parts.length ? parts.join(' · ') : '–'));
         big.appendChild(h('span', { class: 'sub' }, ` in range · now ${data.ys.map(now).join(' · ') || '–'}`));
       } else {
@@ -71,6 +72,7 @@ export async function render(ctx) {
       const spark = chart(p.title, data, { unit: p.unit, sparkline: true, onZoom: ctx.zoom });
       const ms = range.ms + (total ? total.ms : 0);
       card.dataset.queryMs = range.ms.toFixed(1);
+      Object.assign(card.dataset, { query: p.q.replaceAll('$w', w), start: String(start), end: String(end), step: String(step) });
       card.dataset.points = spark.dataset.points;
       card.append(big, spark, dataTable(p.title, data, p.unit), h('p', { class: 'meta' }, `query ${ms.toFixed(0)} ms`));
     } catch (e) {
