@@ -135,6 +135,24 @@ class DashboardSessionTest {
     }
 
     @Test
+    void anExpiredSessionOrADisabledUserNoLongerAuthenticates() throws Exception {
+        Login ok = login("admin", ADMIN_PASSWORD);
+        String hash = Authenticator.hashToken(ok.cookie().substring("peephole_session=".length()));
+        assertThat(query("SELECT (expires_at - created_at) > interval '11 hours 59 minutes' FROM dashboard_sessions "
+                + "WHERE id_hash = ?", hash)).isEqualTo("t"); // PEEPHOLE_SESSION_TTL, 12 h by default
+        assertThat(send("GET", "/api/v1/agents", ok.cookie(), null, null).statusCode()).isEqualTo(200);
+        assertThat(query("UPDATE dashboard_sessions SET expires_at = now() - interval '1 second' WHERE id_hash = ? "
+                + "RETURNING 'done'", hash)).isEqualTo("done");
+        assertThat(send("GET", "/api/v1/agents", ok.cookie(), null, null).statusCode()).isEqualTo(401);
+
+        http.send("POST", "/api/v1/users", ADMIN, "{\"username\":\"dora\",\"password\":\"dora-pass-12\",\"role\":\"viewer\"}");
+        Login dora = login("dora", "dora-pass-12");
+        assertThat(send("GET", "/api/v1/agents", dora.cookie(), null, null).statusCode()).isEqualTo(200);
+        assertThat(query("UPDATE users SET disabled = true WHERE username = ? RETURNING 'done'", "dora")).isEqualTo("done");
+        assertThat(send("GET", "/api/v1/agents", dora.cookie(), null, null).statusCode()).isEqualTo(401);
+    }
+
+    @Test
     void changesByCookieNeedTheMatchingCsrfTokenWhileBasicClientsAreUnaffected() throws Exception {
         http.send("POST", "/api/v1/users", ADMIN, "{\"username\":\"vic\",\"password\":\"viewer-pass-2\",\"role\":\"viewer\"}");
         Login admin = login("admin", ADMIN_PASSWORD);
