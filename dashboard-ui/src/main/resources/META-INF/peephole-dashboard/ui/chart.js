@@ -78,7 +78,10 @@ export function chart(title, data, opts = {}) {
     legend: { show: !opts.sparkline },
     cursor: { drag: { x: true, y: false }, show: !opts.sparkline || true },
     select: { show: true },
-    scales: { x: { time: true } },
+    // ratios start at 0 and keep a visible span when all are 0
+    scales: opts.unit === 'ratio'
+      ? { x: { time: true }, y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 0.01] } }
+      : { x: { time: true } },
     axes: opts.sparkline
       ? [{ show: false }, { show: false }]
       : [axis, { ...axis, size: 70, values: (u, vals) => vals.map((v) => fmtValue(v, opts.unit)) }],
@@ -124,26 +127,30 @@ export function heatmap(title, result, start, end, step) {
   const rows = aligned.xs.map((t, ti) => [fmtTime(t), ...cells.map((c) => (c[ti] === null ? '–' : `${c[ti].toFixed(2)}/s`))])
     .filter((r, ti) => cells.some((c) => c[ti] !== null && c[ti] > 0));
   const tbl = table(title, ['Time', ...labels.map((l) => `${l} s`)], rows, { class: 'data-table' });
-  const panel = h('figure', { class: 'chart heatmap', dataset: { points: String(filled), title } },
+  const panel = h('figure', { class: 'chart heatmap panel', dataset: { points: String(filled), title } },
     h('figcaption', null, title),
     filled === 0 ? h('p', { class: 'empty' }, 'No data in this range') : null,
     canvas, h('details', { class: 'table-alt' }, h('summary', null, 'Data table'), tbl));
   const draw = () => {
-    const w = Math.max(120, panel.clientWidth - 2);
+    const w = Math.max(120, Math.floor(canvas.clientWidth));
     const hgt = 180;
     const dpr = window.devicePixelRatio || 1;
     canvas.width = w * dpr; canvas.height = hgt * dpr;
-    canvas.style.width = `${w}px`; canvas.style.height = `${hgt}px`;
+    canvas.style.height = `${hgt}px`;
     const g = canvas.getContext('2d');
     g.scale(dpr, dpr);
     g.clearRect(0, 0, w, hgt);
     const left = 70; const plotW = w - left; const rowH = hgt / Math.max(1, cells.length);
     const colW = plotW / Math.max(1, aligned.xs.length);
-    g.fillStyle = cssVar('--muted');
+    const muted = cssVar('--muted');
     g.font = '10px sans-serif';
+    const every = Math.max(1, Math.ceil(12 / rowH)); // a label at most every 12 px
     cells.forEach((col, bi) => {
       const y = hgt - (bi + 1) * rowH;
-      if (cells.length <= 20 || bi % 2 === 0) g.fillText(labels[bi].replace(/^.*[–≤] ?/, ''), 2, y + rowH - 2);
+      if (bi % every === 0) {
+        g.fillStyle = muted;
+        g.fillText(`≤ ${bounds[bi].le === '+Inf' ? '∞' : fmtValue(bounds[bi].v, 's')}`, 2, y + rowH - 1);
+      }
       col.forEach((v, ti) => {
         if (!v) return;
         const a = Math.min(1, 0.15 + 0.85 * Math.sqrt(v / max));

@@ -451,10 +451,15 @@ class DashboardBrowserIT {
             waitForView("overview");
             waitFor(60, d -> points("#card-frames") > 0);
             phoneScreenshot(chrome, "overview-390-dark");
-            driver.findElement(By.id("theme")).click();
         } finally {
             chrome.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
         }
+        driver.get(collector.uri("/#/performance?range=15m").toString());
+        waitForView("performance");
+        waitFor(60, d -> points("figure.heatmap[data-title^='FaceDetector.detect']") > 0);
+        screenshot("performance-1280-dark");
+        driver.findElement(By.id("theme")).click();
+        waitFor(10, d -> "light".equals(js("return document.documentElement.dataset.theme")));
     }
 
     static void phoneScreenshot(ChromeDriver chrome, String name) throws Exception {

@@ -47,7 +47,8 @@ export async function render(ctx) {
     root.appendChild(sec);
     sec.appendChild(await panelGrid(ctx, [
       { title: `${op}: calls/s`, q: `sum(rate(${CALLS}{${sel}}[$w]))`, unit: '/s', legend: '__none' },
-      { title: `${op}: error rate`, q: `sum(rate(${CALLS}{${sel},status_code="STATUS_CODE_ERROR"}[$w])) / sum(rate(${CALLS}{${sel}}[$w]))`, unit: 'ratio', legend: '__none' },
+      // no error series at all means no errors: 0 wherever there were calls
+      { title: `${op}: error rate`, q: `(sum(rate(${CALLS}{${sel},status_code="STATUS_CODE_ERROR"}[$w])) or vector(0)) / sum(rate(${CALLS}{${sel}}[$w]))`, unit: 'ratio', legend: '__none' },
       { title: `${op}: latency p50 / p95 / p99`, q: `label_replace(histogram_quantile(0.5, sum by (le) (rate(${BUCKETS}{${sel}}[$w]))), "q", "p50", "", "") or label_replace(histogram_quantile(0.95, sum by (le) (rate(${BUCKETS}{${sel}}[$w]))), "q", "p95", "", "") or label_replace(histogram_quantile(0.99, sum by (le) (rate(${BUCKETS}{${sel}}[$w]))), "q", "p99", "", "")`, unit: 's', legend: 'q' },
     ]));
     const { result } = await queryRange(`sum by (le) (rate(${BUCKETS}{${sel}}[${rateWindow(step)}]))`, start, end, step);
