@@ -84,7 +84,12 @@ export function chart(title, data, opts = {}) {
       : { x: { time: true } },
     axes: opts.sparkline
       ? [{ show: false }, { show: false }]
-      : [axis, { ...axis, size: 70, values: (u, vals) => vals.map((v) => fmtValue(v, opts.unit)) }],
+      : [axis, {
+        ...axis,
+        // wide enough for the longest tick label
+        size: (u, vals) => (vals && vals.length ? Math.max(44, 16 + 7 * Math.max(...vals.map((v) => String(v).length))) : 44),
+        values: (u, vals) => vals.map((v) => fmtValue(v, opts.unit)),
+      }],
     hooks: {
       setSelect: [(u) => {
         if (u.select.width < 4 || !opts.onZoom) return;
