@@ -151,12 +151,14 @@ public class AgentRegistry {
                                                        java.util.List<String> disabledRules) throws SQLException {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(
-                     "UPDATE agents SET sampling_ratio = ?, enabled_rules = ?, disabled_rules = ?, "
+                     "UPDATE agents SET sampling_ratio = ?, enabled_rules = COALESCE(?, enabled_rules), "
+                             + "disabled_rules = COALESCE(?, disabled_rules), "
                              + "settings_version = settings_version + 1 WHERE agent_id = ? "
                              + "RETURNING sampling_ratio, settings_version, enabled_rules, disabled_rules")) {
             ps.setDouble(1, samplingRatio);
-            ps.setArray(2, c.createArrayOf("text", enabledRules.toArray(new String[0])));
-            ps.setArray(3, c.createArrayOf("text", disabledRules.toArray(new String[0])));
+            // a rule list left out (null) stays as it is
+            ps.setArray(2, enabledRules == null ? null : c.createArrayOf("text", enabledRules.toArray(new String[0])));
+            ps.setArray(3, disabledRules == null ? null : c.createArrayOf("text", disabledRules.toArray(new String[0])));
             ps.setString(4, agentId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {

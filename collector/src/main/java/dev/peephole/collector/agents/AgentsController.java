@@ -67,16 +67,17 @@ public class AgentsController {
                 || change.samplingRatio() < 0 || change.samplingRatio() > 1) {
             return ApiError.badData("samplingRatio must be a number from 0 to 1");
         }
-        List<String> enabled = change.enabledRules() == null ? List.of() : change.enabledRules();
-        List<String> disabled = change.disabledRules() == null ? List.of() : change.disabledRules();
-        Optional<Settings> changed = registry.changeSettings(agentId, change.samplingRatio(), enabled, disabled);
+        // rule lists left out keep their current value (the dashboard changes only the ratio)
+        Optional<Settings> changed = registry.changeSettings(agentId, change.samplingRatio(),
+                change.enabledRules(), change.disabledRules());
         if (changed.isEmpty()) {
             return ApiError.response(HttpStatus.NOT_FOUND, "no agent " + agentId);
         }
         pusher.pushNow(agentId, changed.get());
         audit.record(actor.username(), "agent.settings", agentId, Map.of(
                 "samplingRatio", Double.toString(change.samplingRatio()),
-                "enabledRules", String.join(",", enabled), "disabledRules", String.join(",", disabled)),
+                "enabledRules", String.join(",", changed.get().getEnabledRulesList()),
+                "disabledRules", String.join(",", changed.get().getDisabledRulesList())),
                 Requests.clientAddress(request));
         return HttpResponse.ok(new SettingsResponse("success", SettingsView.of(changed.get())));
     }

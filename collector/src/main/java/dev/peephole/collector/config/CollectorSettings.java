@@ -55,7 +55,8 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_NOTIFY_RELOAD_INTERVAL", "5s", "how often the notification file's modification time is checked (changed: re-read)", false),
             new Setting("PEEPHOLE_NOTIFY_TIMEOUT", "10s", "time limit of one delivery attempt (HTTP request, SMTP session)", false),
             new Setting("PEEPHOLE_NOTIFY_RETRY_ATTEMPTS", "5", "delivery attempts of one notification before it is logged as failed", false),
-            new Setting("PEEPHOLE_NOTIFY_RETRY_BACKOFF", "1s", "wait before the first retry; doubled after each, at most 1m", false));
+            new Setting("PEEPHOLE_NOTIFY_RETRY_BACKOFF", "1s", "wait before the first retry; doubled after each, at most 1m", false),
+            new Setting("PEEPHOLE_SESSION_TTL", "12h", "how long a dashboard login (session cookie) lasts", false));
 
     private CollectorSettings() {
     }

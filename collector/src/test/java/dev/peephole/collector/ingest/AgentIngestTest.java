@@ -199,18 +199,27 @@ class AgentIngestTest {
             // Not pushed twice: the 2-second poll sees the agent already has version 2.
             assertThat(agent.next(3)).isNull();
 
+            // The ratio alone (as the dashboard sends it) keeps the rule switches as they are.
+            assertThat(http.send("PUT", "/api/v1/agents/agent-settings/settings", admin,
+                    "{\"samplingRatio\":0.5}").statusCode()).isEqualTo(200);
+            CollectorMessage ratioOnly = agent.next(20);
+            assertThat(ratioOnly).isNotNull();
+            assertThat(ratioOnly.getSettings().getSamplingRatio()).isEqualTo(0.5);
+            assertThat(ratioOnly.getSettings().getVersion()).isEqualTo(3);
+            assertThat(ratioOnly.getSettings().getDisabledRulesList()).containsExactly("camera-capture");
+
             assertThat(http.send("PUT", "/api/v1/agents/agent-settings/settings", admin,
                     "{\"samplingRatio\":2}").statusCode()).isEqualTo(400);
             assertThat(http.send("PUT", "/api/v1/agents/nobody/settings", admin,
                     "{\"samplingRatio\":0.5}").statusCode()).isEqualTo(404);
-            assertThat(text("SELECT actor || ' ' || action || ' ' || target FROM audit_log WHERE action = 'agent.settings'"))
+            assertThat(text("SELECT DISTINCT actor || ' ' || action || ' ' || target FROM audit_log WHERE action = 'agent.settings'"))
                     .isEqualTo("admin agent.settings agent-settings");
         }
         // A reconnecting agent gets its stored settings in the first message.
         try (TestAgent again = new TestAgent(grpcPort, TOKEN, "agent-settings")) {
             again.sendHello("doorbell");
             CollectorMessage first = again.next(20);
-            assertThat(first.getSettings().getSamplingRatio()).isEqualTo(0.25);
+            assertThat(first.getSettings().getSamplingRatio()).isEqualTo(0.5);
         }
     }
 
