@@ -70,6 +70,8 @@ public class RuleManager {
     private volatile List<RuleGroup> groups = List.of();
     private final Map<RuleGroup, ScheduledFuture<?>> schedules = new HashMap<>();
     private boolean restored;
+    /** Whether this collector evaluated last time it tried (false: state must be re-read on taking over). */
+    private volatile boolean leading;
 
     public RuleManager(Engine engine, AlertStore alerts, RuleStore ruleStore, StoredRuleOutput output,
                        List<AlertSink> sinks, SchemaMigrator schema, AlertingLeader leader,
@@ -292,7 +294,10 @@ public class RuleManager {
                 fresh.add(g);
             }
         }
-        alerts.closeOrphans(keys, Instant.now());
+        if (leader.isLeader()) {
+            // Only the evaluating collector decides that a rule is gone (another may be mid-deploy).
+            alerts.closeOrphans(keys, Instant.now());
+        }
         schedules.values().forEach(f -> f.cancel(false));
         schedules.clear();
         groups = List.copyOf(fresh);
@@ -316,7 +321,15 @@ public class RuleManager {
 
     public RuleGroup.Outcome evaluate(RuleGroup g, long ts) {
         if (!leader.isLeader()) {
+            leading = false;
             return new RuleGroup.Outcome(List.of(), List.of(), 0);
+        }
+        if (!leading) {
+            takeOver();
+            // The groups were rebuilt with the stored state: evaluate the new one of this name.
+            RuleGroup current = g;
+            g = groups.stream().filter(x -> x.spec().source().equals(current.spec().source())
+                    && x.spec().name().equals(current.spec().name())).findFirst().orElse(g);
         }
         try {
             RuleGroup.Outcome o = g.evaluate(ts, new EngineRuleQuery(engine), output, templateContext, ruleWorkers);
@@ -335,6 +348,23 @@ public class RuleManager {
         } catch (SQLException | RuntimeException e) {
             LOG.warn("Evaluating rule group {} failed: {}", g.spec().name(), e.toString());
             return new RuleGroup.Outcome(List.of(), List.of(), 1);
+        }
+    }
+
+    /**
+     * This collector has just become the evaluating one: the alert state it holds may be older
+     * than what the previous leader stored, so it is read again from the store.
+     */
+    private synchronized void takeOver() {
+        if (leading) {
+            return;
+        }
+        try {
+            restored = false;
+            install();
+            leading = true;
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("Taking over alert evaluation failed, will retry: {}", e.toString());
         }
     }
 
