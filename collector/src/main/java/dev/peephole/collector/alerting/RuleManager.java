@@ -149,14 +149,20 @@ public class RuleManager {
             if (defaultRules && !specsBySource.containsKey(DefaultRules.SOURCE)) {
                 load(DefaultRules.SOURCE, DefaultRules::text);
             }
-            for (Path f : ruleFiles()) {
+            List<Path> files = ruleFiles();
+            java.util.Set<String> live = new java.util.HashSet<>();
+            files.forEach(f -> live.add(f.toString()));
+            live.add(DefaultRules.SOURCE);
+            live.add(API_SOURCE);
+            fileStamps.keySet().retainAll(live);
+            for (Path f : files) {
                 load(f.toString(), () -> Files.readString(f));
                 fileStamps.put(f.toString(), stamp(f));
             }
-            specsBySource.keySet().removeIf(k -> !k.equals(DefaultRules.SOURCE) && !k.equals(API_SOURCE)
-                    && !fileStamps.containsKey(k));
-            loadErrors.keySet().removeIf(k -> !k.equals(DefaultRules.SOURCE) && !fileStamps.containsKey(k)
-                    && !k.equals(API_SOURCE));
+            // Rules and errors of files that are gone go with them; a missing PEEPHOLE_RULES stays reported.
+            specsBySource.keySet().retainAll(live);
+            rulesPath.ifPresent(p -> live.add(p.toString()));
+            loadErrors.keySet().retainAll(live);
             specsBySource.put(API_SOURCE, apiGroups());
             apiVersion = ruleStore.version();
             install();

@@ -267,6 +267,10 @@ class AlertingApiTest {
         assertThat(errors.get(file.toString()).asText()).contains("Broken").contains("could not parse expression");
         assertThat(manager().groups().stream().flatMap(g -> g.rules().stream()).map(r -> r.spec().name()))
                 .contains("DoorOpenVeryLong");
+
+        // A deleted file takes its rules and its error with it.
+        Files.delete(file);
+        eventually(() -> manager().groups().isEmpty() && manager().loadErrors().isEmpty() ? true : null);
     }
 
     private static JsonNode find(JsonNode list, String name) {
