@@ -143,7 +143,6 @@ summary() { # NO-AGENT PEEPHOLE
 SUMMARY=$(summary "$FRAMES_NONE" "$FRAMES_PEEPHOLE")
 PACED_SUMMARY=$(summary "$PACED_NONE" "$PACED_PEEPHOLE")
 echo "$SUMMARY"; echo "$PACED_SUMMARY"
-echo "$SUMMARY"
 
 if [ "${WRITE_RESULTS:-1}" = 1 ]; then
   mkdir -p bench/results
