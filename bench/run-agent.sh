@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# The agent's own cost (issue 4, "Speed"): per call (JMH, a ~100 ns method unwoven, woven by
+# the Peephole agent, traced by the OpenTelemetry Java agent), start-up of the doorbell demo
+# (no agent, ours, OpenTelemetry's), and the demo's frames/s, p99 frame latency and heap with
+# and without our agent. Ours exports to a real collector started here on a fresh embedded
+# database; the collector has no OTLP ingest yet, so OpenTelemetry's is measured with its
+# exporter pointed where nothing listens (and with it off), next to ours the same way.
+# Writes bench/results/agent-<date>.md. About 10 minutes.
+#
+# Settings (environment): JMH_SECONDS (2, per iteration), JMH_ITERATIONS (5, as many warm-up
+# ones), STARTUP_RUNS (5), DEMO_SECONDS (60), DEMO_WARMUP_SECONDS (10), DEMO_PACE_FPS (50),
+# WRITE_RESULTS (1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = --help ]; then sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+COLLECTOR_JAR=collector/target/peephole-collector.jar
+BENCH_JAR=bench/target/peephole-bench.jar
+AGENT_JAR=agent/target/peephole-agent.jar
+DEMO_JAR=doorbell-demo/target/doorbell-demo.jar
+for jar in "$COLLECTOR_JAR" "$BENCH_JAR" "$AGENT_JAR" "$DEMO_JAR"; do
+  if [ ! -f "$jar" ]; then
+    mvn -B -q package -DskipTests -pl collector,bench,agent,doorbell-demo -am
+    break
+  fi
+done
+# The official OpenTelemetry Java agent, from Maven Central through Maven itself.
+OTEL_VERSION=$(sed -n 's:.*<opentelemetry-javaagent.version>\(.*\)</opentelemetry-javaagent.version>.*:\1:p' pom.xml)
+DEP_PLUGIN_VERSION=$(sed -n 's:.*<maven-dependency-plugin.version>\(.*\)</maven-dependency-plugin.version>.*:\1:p' pom.xml)
+OTEL_JAR=bench/target/otel/opentelemetry-javaagent-$OTEL_VERSION.jar
+if [ ! -f "$OTEL_JAR" ]; then
+  mvn -B -q "org.apache.maven.plugins:maven-dependency-plugin:$DEP_PLUGIN_VERSION:copy" \
+    -Dartifact="io.opentelemetry.javaagent:opentelemetry-javaagent:$OTEL_VERSION" -DoutputDirectory=bench/target/otel
+fi
+
+WORK=$(mktemp -d)
+DATA_DIR="$WORK/data"
+cleanup() {
+  rc=$?
+  if [ -n "${COLLECTOR_PID:-}" ] && kill -0 "$COLLECTOR_PID" 2>/dev/null; then
+    kill -TERM "$COLLECTOR_PID"; wait "$COLLECTOR_PID" 2>/dev/null || true
+  fi
+  [ "$rc" = 0 ] || tail -30 "$WORK/collector.log" >&2 || true
+  rm -rf "$WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
+mapfile -t PORTS < <(java -cp "$BENCH_JAR" dev.peephole.bench.FreePort 4)
+ADMIN_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+TOKEN="agent-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+env -u PEEPHOLE_DB_URL PEEPHOLE_HTTP_PORT="${PORTS[0]}" PEEPHOLE_GRPC_PORT="${PORTS[1]}" \
+  PEEPHOLE_OTLP_GRPC_PORT="${PORTS[2]}" PEEPHOLE_OTLP_HTTP_PORT="${PORTS[3]}" \
+  PEEPHOLE_DATA_DIR="$DATA_DIR" PEEPHOLE_ADMIN_PASSWORD="$ADMIN_PASSWORD" PEEPHOLE_AGENT_TOKEN="$TOKEN" \
+  java -Xms512m -Xmx512m -jar "$COLLECTOR_JAR" >"$WORK/collector.log" 2>&1 &
+COLLECTOR_PID=$!
+for _ in $(seq 1 240); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${PORTS[0]}/ready" || true)" = 200 ] && break
+  sleep 0.5
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${PORTS[0]}/ready" || true)" = 200 ] \
+  || { echo "run-agent.sh: the collector did not become ready" >&2; exit 1; }
+
+# Peephole: the agent protocol (gRPC) of that collector, or NOWHERE (a port where nothing
+# listens: spans are dropped and counted). OpenTelemetry: OTLP/gRPC to NOWHERE, or no trace
+# exporter at all; its metrics and logs exporters off in both.
+NOWHERE=127.0.0.1:1
+peephole() { # SERVICE COLLECTOR [more agent args]
+  echo "-javaagent:$AGENT_JAR=collector=$2,service=$1,token=$TOKEN${3:+,$3}"
+}
+otel() { # SERVICE METHODS EXPORTER(otlp|none)
+  echo "-javaagent:$OTEL_JAR -Dotel.service.name=$1 -Dotel.instrumentation.methods.include=$2" \
+    "-Dotel.traces.exporter=$3 -Dotel.exporter.otlp.protocol=grpc -Dotel.exporter.otlp.endpoint=http://$NOWHERE" \
+    "-Dotel.exporter.otlp.timeout=1000 -Dotel.metrics.exporter=none -Dotel.logs.exporter=none -Dotel.javaagent.logging=none"
+}
+cat >"$WORK/workload-rules.yaml" <<'YAML'
+rules:
+  - name: bench.workload.checksum
+    class: dev.peephole.bench.agent.Workload
+    method: checksum
+    span: "Workload.checksum"
+YAML
+WORKLOAD=dev.peephole.bench.agent.Workload
+RULES="config=$WORK/workload-rules.yaml,rules.default=false"
+
+echo "== per call (JMH)" >&2
+JMH_OUT=$(java -Xms512m -Xmx512m -cp "$BENCH_JAR" dev.peephole.bench.agent.AgentBench \
+  --seconds "${JMH_SECONDS:-2}" --iterations "${JMH_ITERATIONS:-5}" --warmup-iterations "${JMH_ITERATIONS:-5}" \
+  --variant "none=" \
+  --variant "peephole=$(peephole agentbench-peephole "127.0.0.1:${PORTS[1]}" "$RULES")" \
+  --variant "peephole-no-collector=$(peephole agentbench-nocollector "$NOWHERE" "$RULES,log.level=error")" \
+  --variant "otel-no-collector=$(otel agentbench-otel "$WORKLOAD[checksum]" otlp)" \
+  --variant "otel-no-export=$(otel agentbench-otel-none "$WORKLOAD[checksum]" none)" \
+  2>"$WORK/jmh.log" | tee /dev/stderr | grep -E '^\||^RESULT')
+
+# Proof that both agents traced the method: its spans reached the collector (Jaeger API).
+sleep 3
+spans_of() {
+  curl -s -u "admin:$ADMIN_PASSWORD" "http://127.0.0.1:${PORTS[0]}/api/traces?service=$1&limit=20&lookback=1h" \
+    | { grep -o "\"operationName\":\"$2\"" || true; } | wc -l
+}
+SPANS_PEEPHOLE=$(spans_of agentbench-peephole Workload.checksum)
+echo "Workload.checksum spans found in the collector: $SPANS_PEEPHOLE (of the last 20 traces)" >&2
+SPANS_STORED=""
+PG_PORT=$(sed -n 4p "$DATA_DIR/postgres/postmaster.pid")
+if command -v psql >/dev/null; then
+  SPANS_STORED=$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atc \
+    "SELECT count(*) FROM spans WHERE service_name = 'agentbench-peephole'" 2>/dev/null || true)
+fi
+
+echo "== start-up" >&2
+DETECT="dev.peephole.doorbell.vision.FaceDetector[detect];dev.peephole.doorbell.vision.FaceRecognizer[recognize]"
+START_OUT=$(java -cp "$BENCH_JAR" dev.peephole.bench.agent.StartupTimer --jar "$DEMO_JAR" --runs "${STARTUP_RUNS:-5}" \
+  --variant "none=" \
+  --variant "peephole=$(peephole agentbench-startup-peephole "127.0.0.1:${PORTS[1]}")" \
+  --variant "otel=$(otel agentbench-startup-otel "$DETECT" otlp)" \
+  2>"$WORK/startup.log" | grep -E '^\||^RESULT') || { cat "$WORK/startup.log" >&2; exit 1; }
+echo "$START_OUT" >&2
+
+echo "== demo frames (${DEMO_SECONDS:-60} s each)" >&2
+frames() { # PACE [agent arg]
+  java -Xms512m -Xmx512m ${2:+"$2"} -cp "$BENCH_JAR:$DEMO_JAR" dev.peephole.bench.agent.DemoFrames \
+    --seconds "${DEMO_SECONDS:-60}" --warmup-seconds "${DEMO_WARMUP_SECONDS:-10}" --pace-fps "$1" \
+    2>>"$WORK/frames.log" | grep -E '^(frames|frame latency|after|RESULT)'
+}
+DEMO_AGENT=$(peephole agentbench-demo-frames "127.0.0.1:${PORTS[1]}")
+FRAMES_NONE=$(frames 0); echo "$FRAMES_NONE" >&2
+FRAMES_PEEPHOLE=$(frames 0 "$DEMO_AGENT"); echo "$FRAMES_PEEPHOLE" >&2
+PACE=${DEMO_PACE_FPS:-50}
+PACED_NONE=$(frames "$PACE"); echo "$PACED_NONE" >&2
+PACED_PEEPHOLE=$(frames "$PACE" "$DEMO_AGENT"); echo "$PACED_PEEPHOLE" >&2
+SPANS_DEMO=$(spans_of agentbench-demo-frames Camera.capture)
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+val() { sed -n "s/.*RESULT.* $2=\([0-9.]*\).*/\1/p; s/^RESULT $2=\([0-9.]*\).*/\1/p" <<<"$1" | head -1; }
+summary() { # NO-AGENT PEEPHOLE
+  awk -v f0="$(val "$1" frames_per_second)" -v f1="$(val "$2" frames_per_second)" \
+      -v p0="$(val "$1" p99_ms)" -v p1="$(val "$2" p99_ms)" -v h0="$(val "$1" heap_used_mib)" -v h1="$(val "$2" heap_used_mib)" 'BEGIN {
+    printf "| | no agent | Peephole agent | difference |\n| --- | ---: | ---: | ---: |\n";
+    printf "| frames/s | %.1f | %.1f | %+.1f %% |\n", f0, f1, (f1 - f0) / f0 * 100;
+    printf "| p99 frame latency | %.2f ms | %.2f ms | %+.1f %% |\n", p0, p1, (p1 - p0) / p0 * 100;
+    printf "| heap used after full GC | %.1f MiB | %.1f MiB | %+.1f MiB |\n", h0, h1, h1 - h0 }'
+}
+SUMMARY=$(summary "$FRAMES_NONE" "$FRAMES_PEEPHOLE")
+PACED_SUMMARY=$(summary "$PACED_NONE" "$PACED_PEEPHOLE")
+echo "$SUMMARY"; echo "$PACED_SUMMARY"
+
+if [ "${WRITE_RESULTS:-1}" = 1 ]; then
+  mkdir -p bench/results
+  {
+    echo "# Agent speed, $(date -u '+%Y-%m-%d %H:%M') UTC"
+    echo
+    echo "Commit \`$(git rev-parse --short HEAD)\`, $(nproc) cores, load average before: $LOAD_BEFORE, after: $LOAD_AFTER."
+    echo "$(java -version 2>&1 | head -1). OpenTelemetry Java agent $OTEL_VERSION. Export: ours to a real collector"
+    echo "(\`java -Xms512m -Xmx512m -jar $COLLECTOR_JAR\`, embedded PostgreSQL) started by the script, over its agent"
+    echo "protocol, or to $NOWHERE where nothing listens. The collector has no OTLP ingest yet, so OpenTelemetry's"
+    echo "exports over OTLP/gRPC to $NOWHERE (fails, drops), or not at all (\`otel.traces.exporter=none\`);"
+    echo "its metrics and logs exporters are off. Same situation, ours and theirs: the two \`-no-collector\` rows."
+    echo
+    echo "## Per call: JMH, \`Workload.checksum\` (FNV-1a over 96 bytes), one forked JVM per variant"
+    echo
+    echo "Iterations: ${JMH_ITERATIONS:-5} warm-up and ${JMH_ITERATIONS:-5} measured of ${JMH_SECONDS:-2} s. Peephole: a rule file weaving the"
+    echo "method (built-in doorbell rules off); \`peephole\` exports to the collector, \`peephole-no-collector\` to"
+    echo "$NOWHERE. OpenTelemetry: \`-Dotel.instrumentation.methods.include=$WORKLOAD[checksum]\`;"
+    echo "\`otel-no-collector\` exports to $NOWHERE, \`otel-no-export\` has \`-Dotel.traces.exporter=none\` (in-process cost only)."
+    echo "Spans of \`Workload.checksum\` from the \`peephole\` fork in the collector afterwards: ${SPANS_STORED:-(psql not found)} stored"
+    echo "(the Jaeger API's last 20 traces: $SPANS_PEEPHOLE of them)."
+    echo
+    echo "$JMH_OUT"
+    echo
+    echo "## Start-up of \`java -jar $DEMO_JAR\`, median of ${STARTUP_RUNS:-5}, variants in turn"
+    echo
+    echo "To main: from process start to the demo's first log line (\`starting doorbell camera\`, written by"
+    echo "\`main\` before any work). To health: to \`GET /api/health\` answering 200 (face model trained, cast"
+    echo "enrolled through the detector, pipeline and API up). \`peephole\`: the built-in doorbell profile;"
+    echo "\`otel\`: \`-Dotel.instrumentation.methods.include=$DETECT\`, exporting to $NOWHERE."
+    echo
+    echo "$START_OUT"
+    echo
+    echo "## The demo's frames, ${DEMO_SECONDS:-60} s each after ${DEMO_WARMUP_SECONDS:-10} s of warm-up (\`DemoFrames\`)"
+    echo
+    echo "The demo's pipeline classes from \`$DEMO_JAR\`, frame by frame on one"
+    echo "thread (\`DoorbellPipeline.runInline(1)\`: capture, motion, face detection and recognition, events),"
+    echo "the same frames in the same order in both runs; \`-Xms512m -Xmx512m\`; Peephole agent with its"
+    echo "built-in doorbell profile, exporting to the collector ($SPANS_DEMO of the last 20 traces asked for held \`Camera.capture\`)."
+    echo
+    echo "As fast as they go (frames back to back):"
+    echo
+    echo "$SUMMARY"
+    echo
+    echo "Paced: a frame started $PACE times a second (the demo's camera runs at 10 fps by default):"
+    echo
+    echo "$PACED_SUMMARY"
+    echo
+    echo '```'
+    echo "no agent, as fast as they go:"; echo "$FRAMES_NONE"
+    echo "Peephole agent, as fast as they go:"; echo "$FRAMES_PEEPHOLE"
+    echo "no agent, paced at $PACE/s:"; echo "$PACED_NONE"
+    echo "Peephole agent, paced at $PACE/s:"; echo "$PACED_PEEPHOLE"
+    echo '```'
+  } > "bench/results/agent-$(date -u +%Y-%m-%d).md"
+  echo "wrote bench/results/agent-$(date -u +%Y-%m-%d).md" >&2
+fi

@@ -1,0 +1,222 @@
+package dev.peephole.bench.agent;
+
+import dev.peephole.doorbell.DoorbellPipeline;
+import dev.peephole.doorbell.PipelineStats;
+import dev.peephole.doorbell.camera.Camera;
+import dev.peephole.doorbell.camera.Cast;
+import dev.peephole.doorbell.events.EventProcessor;
+import dev.peephole.doorbell.events.EventStore;
+import dev.peephole.doorbell.vision.FaceDetector;
+import dev.peephole.doorbell.vision.FaceEncoder;
+import dev.peephole.doorbell.vision.FaceRecognizer;
+import dev.peephole.doorbell.vision.Gallery;
+import dev.peephole.doorbell.vision.MotionDetector;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The doorbell demo's own pipeline classes (from doorbell-demo.jar on the class path, so an
+ * agent weaves them as it weaves the app), built as the app builds them, run frame by frame
+ * as fast as they go ({@code DoorbellPipeline.runInline(1)}: capture, motion, face detection
+ * and recognition, events, on one thread, no pacing or queues). Prints frames/s, the frame
+ * latency distribution, and the heap in use after a full GC.
+ *
+ * <p>The camera's clock advances 1/fps per frame and the scene restarts every
+ * {@code --lap-frames} frames (a new camera with the same seed, a new motion detector), so every run sees the same
+ * frames in the same order whatever its speed.
+ *
+ * <pre>
+ * java [-javaagent:...] -cp peephole-bench.jar:doorbell-demo.jar dev.peephole.bench.agent.DemoFrames \
+ *   [--seconds 60] [--warmup-seconds 10] [--fps 10] [--seed 42] [--lap-frames 3000] [--pace-fps 0]
+ * </pre>
+ * With {@code --pace-fps N} the measured frames start N times a second (as the app's camera
+ * paces them) instead of back to back; latencies are those of the frames' own work.
+ */
+public final class DemoFrames {
+    static final String USAGE = """
+            usage: DemoFrames [--seconds 60] [--warmup-seconds 10] [--fps 10] [--seed 42] [--lap-frames 3000]
+                              [--pace-fps 0]
+            --fps: the camera's frame rate (scene timing); --pace-fps: frames started per second in the
+            measurement, 0 for as fast as they go.""";
+
+    private DemoFrames() {
+    }
+
+    /** Advances by one frame interval on every reading: frame timestamps do not depend on speed. */
+    static final class FrameClock extends Clock {
+        private final long stepNanos;
+        private Instant now;
+
+        FrameClock(Instant start, int fps) {
+            this.now = start;
+            this.stepNanos = TimeUnit.SECONDS.toNanos(1) / fps;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public synchronized Instant instant() {
+            Instant t = now;
+            now = now.plusNanos(stepNanos);
+            return t;
+        }
+    }
+
+    public static void main(String[] argv) throws Exception {
+        int seconds;
+        int warmup;
+        int fps;
+        int seed;
+        int lap;
+        int pace;
+        try {
+            Variants args = new Variants(withDummyVariant(argv), Map.of("seconds", "60", "warmup-seconds", "10",
+                    "fps", "10", "seed", "42", "lap-frames", "3000", "pace-fps", "0"));
+            seconds = args.positiveInt("seconds");
+            warmup = args.positiveInt("warmup-seconds");
+            fps = args.positiveInt("fps");
+            seed = args.positiveInt("seed");
+            lap = args.positiveInt("lap-frames");
+            pace = "0".equals(args.options.get("pace-fps")) ? 0 : args.positiveInt("pace-fps");
+        } catch (Variants.BadArgs e) {
+            System.err.println("DemoFrames: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        Cast cast = Cast.standard();
+        FaceDetector faceDetector = new FaceDetector();
+        FaceEncoder encoder = Enrollment0.encoder();
+        Gallery gallery = Enrollment0.gallery(cast, faceDetector, encoder);
+        FaceRecognizer recognizer = new FaceRecognizer(gallery, encoder);
+
+        long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
+        Run warm = new Run(cast, faceDetector, recognizer, fps, seed, lap);
+        while (System.nanoTime() < warmupEnd) {
+            warm.frame();
+        }
+
+        Run run = new Run(cast, faceDetector, recognizer, fps, seed, lap);
+        double[] latencies = new double[1 << 16];
+        int n = 0;
+        long start = System.nanoTime();
+        long end = start + TimeUnit.SECONDS.toNanos(seconds);
+        long now = start;
+        long interval = pace == 0 ? 0 : TimeUnit.SECONDS.toNanos(1) / pace;
+        long next = start;
+        while (now < end) {
+            if (pace > 0) {
+                next += interval;
+                long wait = next - now;
+                if (wait < -TimeUnit.SECONDS.toNanos(1)) {
+                    next = now; // fell far behind: no burst to catch up
+                } else if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+            }
+            long t0 = System.nanoTime();
+            run.frame();
+            now = System.nanoTime();
+            if (n == latencies.length) {
+                latencies = Arrays.copyOf(latencies, n * 2);
+            }
+            latencies[n++] = (now - t0) / 1e6;
+        }
+        double elapsed = (now - start) / 1e9;
+        double[] ms = Arrays.copyOf(latencies, n);
+
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(200);
+        }
+        double heapMiB = memory.getHeapMemoryUsage().getUsed() / 1048576.0;
+        double nonHeapMiB = memory.getNonHeapMemoryUsage().getUsed() / 1048576.0;
+
+        double framesPerSecond = n / elapsed;
+        System.out.printf("frames: %d in %.1f s = %.1f frames/s (events %d, frames analysed %d)%n", n, elapsed,
+                framesPerSecond, run.events, run.analysed());
+        System.out.printf("frame latency ms: p50 %.3f, p90 %.3f, p99 %.3f, max %.3f%n",
+                Variants.quantile(ms, 0.5), Variants.quantile(ms, 0.9), Variants.quantile(ms, 0.99),
+                Variants.quantile(ms, 1.0));
+        System.out.printf("after full GC: heap used %.1f MiB, non-heap used %.1f MiB%n", heapMiB, nonHeapMiB);
+        System.out.printf("RESULT frames_per_second=%.1f p50_ms=%.3f p99_ms=%.3f heap_used_mib=%.1f nonheap_used_mib=%.1f frames=%d%n",
+                framesPerSecond, Variants.quantile(ms, 0.5), Variants.quantile(ms, 0.99), heapMiB, nonHeapMiB, n);
+    }
+
+    private static String[] withDummyVariant(String[] argv) {
+        String[] all = Arrays.copyOf(argv, argv.length + 2);
+        all[argv.length] = "--variant";
+        all[argv.length + 1] = "this=";
+        return all;
+    }
+
+    /** Frames from a camera that restarts every lap, through a fresh pipeline per lap. */
+    private static final class Run {
+        private final Cast cast;
+        private final FaceDetector faceDetector;
+        private final FaceRecognizer recognizer;
+        private final int fps;
+        private final int seed;
+        private final int lap;
+        private final PipelineStats stats = new PipelineStats();
+        private DoorbellPipeline pipeline;
+        private int inLap;
+        long events;
+
+        Run(Cast cast, FaceDetector faceDetector, FaceRecognizer recognizer, int fps, int seed,
+            int lap) {
+            this.cast = cast;
+            this.faceDetector = faceDetector;
+            this.recognizer = recognizer;
+            this.fps = fps;
+            this.seed = seed;
+            this.lap = lap;
+        }
+
+        void frame() {
+            if (pipeline == null || inLap == lap) {
+                Camera camera = new Camera(Camera.DEFAULT_WIDTH, Camera.DEFAULT_HEIGHT, fps, seed, cast,
+                        new FrameClock(Instant.parse("2026-01-01T12:00:00Z"), fps));
+                pipeline = new DoorbellPipeline(camera, new MotionDetector(), faceDetector, recognizer,
+                        new EventProcessor(new EventStore()), stats);
+                inLap = 0;
+            }
+            events += pipeline.runInline(1).size();
+            inLap++;
+        }
+
+        long analysed() {
+            return stats.getFramesAnalyzed();
+        }
+    }
+
+    /** The app's own start-up steps (DoorbellApp.startUp): the encoder and the enrolled cast. */
+    private static final class Enrollment0 {
+        static FaceEncoder encoder() {
+            return dev.peephole.doorbell.Enrollment.standardEncoder();
+        }
+
+        static Gallery gallery(Cast cast, FaceDetector detector, FaceEncoder encoder) {
+            return dev.peephole.doorbell.Enrollment.enrollCast(cast, detector, encoder, Camera.DEFAULT_WIDTH,
+                    Camera.DEFAULT_HEIGHT);
+        }
+    }
+}
