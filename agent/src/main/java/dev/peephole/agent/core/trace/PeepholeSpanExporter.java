@@ -9,13 +9,12 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.Collection;
-import java.util.Collections;
 
 /**
  * The SDK's exporter into the agent's batcher: sampled spans go into the bounded {@link Buffer}
- * (dropping the oldest when full); the {@code peephole-sender} thread converts them to the
- * protocol's form and sends them. {@link #processor()} hands each ended span over at once, on the
- * thread that ended it, without locks or I/O.
+ * (dropping the oldest when full); the {@code peephole-sender} thread converts them to SpanData
+ * and the protocol's form and sends them. {@link #processor()} hands each ended span over at
+ * once, on the thread that ended it, without locks, I/O or copying.
  */
 public final class PeepholeSpanExporter implements SpanExporter {
     private final Buffer buffer;
@@ -57,7 +56,8 @@ public final class PeepholeSpanExporter implements SpanExporter {
             @Override
             public void onEnd(ReadableSpan span) {
                 if (span.getSpanContext().isSampled()) {
-                    export(Collections.singletonList(span.toSpanData()));
+                    // The span is immutable once ended; the sender thread makes its SpanData.
+                    buffer.offerSpan(span);
                 }
             }
 

@@ -1,6 +1,7 @@
 package dev.peephole.agent.core.transport;
 
 import dev.peephole.proto.v1.MetricSeries;
+import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -12,7 +13,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * the queue node, so app threads pay little for it.
  */
 public final class Buffer {
-    private final ConcurrentLinkedQueue<SpanData> spans = new ConcurrentLinkedQueue<>();
+    /**
+     * Ended spans: the SDK's {@link ReadableSpan} as the app thread hands it over (turned into
+     * {@link SpanData} by the sender thread, as OpenTelemetry's batch processor does, so the
+     * app's thread does not pay for the copy), or a SpanData already made.
+     */
+    private final ConcurrentLinkedQueue<Object> spans = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<MetricSeries> series = new ConcurrentLinkedQueue<>();
     private final AtomicInteger spanCount = new AtomicInteger();
     private final AtomicInteger pointCount = new AtomicInteger();
@@ -35,6 +41,15 @@ public final class Buffer {
     }
 
     public void offerSpan(SpanData span) {
+        offer(span);
+    }
+
+    /** An ended span, converted later on the sender's thread. */
+    public void offerSpan(ReadableSpan span) {
+        offer(span);
+    }
+
+    private void offer(Object span) {
         spans.offer(span);
         spansOffered.incrementAndGet();
         int n = spanCount.incrementAndGet();
@@ -67,11 +82,12 @@ public final class Buffer {
     }
 
     public SpanData pollSpan() {
-        SpanData s = spans.poll();
-        if (s != null) {
-            spanCount.decrementAndGet();
+        Object s = spans.poll();
+        if (s == null) {
+            return null;
         }
-        return s;
+        spanCount.decrementAndGet();
+        return s instanceof ReadableSpan ? ((ReadableSpan) s).toSpanData() : (SpanData) s;
     }
 
     MetricSeries pollSeries() {
