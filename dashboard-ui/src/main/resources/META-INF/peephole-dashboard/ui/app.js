@@ -7,14 +7,18 @@ import * as hosts from './views/hosts.js';
 import * as performanceView from './views/performance.js';
 import * as traces from './views/traces.js';
 import * as agents from './views/agents.js';
+import * as alerts from './views/alerts.js';
+import * as security from './views/security.js';
 
-// The views in navigation order. Views other slices add (alerts, security, dashboards) join here.
+// The views in navigation order. Views other slices add (dashboards) join here.
 // live: re-rendered when new data was committed (trace search results stay as searched).
 const VIEWS = [
   { id: 'overview', title: 'Overview', module: overview, live: true },
   { id: 'hosts', title: 'Hosts & JVMs', module: hosts, live: true },
   { id: 'performance', title: 'Performance', module: performanceView, live: true },
   { id: 'traces', title: 'Traces', module: traces, live: false },
+  { id: 'alerts', title: 'Alerts', module: alerts, live: true },
+  { id: 'security', title: 'Security', module: security, live: true },
   { id: 'agents', title: 'Agents', module: agents, live: true },
 ];
 const LIVE_MIN_INTERVAL_MS = 5000;
@@ -138,7 +142,8 @@ function startLive() {
     lastBatches = t.batchesCommitted;
     const s = state();
     const interacting = (document.activeElement && ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName))
-      || Date.now() - lastInteraction < LIVE_QUIET_AFTER_INPUT_MS;
+      || Date.now() - lastInteraction < LIVE_QUIET_AFTER_INPUT_MS
+      || document.querySelector('#view [data-keep-open]') !== null; // an open form (a new silence) stays
     if (changed && s.view.live && s.range.rel && !interacting && Date.now() - lastRender > LIVE_MIN_INTERVAL_MS
         && !$('view').hasAttribute('aria-busy')) {
       render();

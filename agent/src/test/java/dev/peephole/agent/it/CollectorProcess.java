@@ -23,6 +23,7 @@ public final class CollectorProcess implements AutoCloseable {
     public final int grpcPort;
     public final Path dataDir;
     public final Path log;
+    private final java.util.Map<String, String> extraEnv;
     private Process process;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -30,7 +31,17 @@ public final class CollectorProcess implements AutoCloseable {
         this(dir, freePort(), freePort());
     }
 
+    /** With further environment settings (e.g. a short PEEPHOLE_EVALUATION_INTERVAL). */
+    public CollectorProcess(Path dir, java.util.Map<String, String> env) throws Exception {
+        this(dir, freePort(), freePort(), env);
+    }
+
     public CollectorProcess(Path dir, int httpPort, int grpcPort) throws Exception {
+        this(dir, httpPort, grpcPort, java.util.Map.of());
+    }
+
+    public CollectorProcess(Path dir, int httpPort, int grpcPort, java.util.Map<String, String> env) throws Exception {
+        this.extraEnv = java.util.Map.copyOf(env);
         this.httpPort = httpPort;
         this.grpcPort = grpcPort;
         this.dataDir = dir.resolve("collector-data");
@@ -53,6 +64,7 @@ public final class CollectorProcess implements AutoCloseable {
         pb.environment().put("PEEPHOLE_DATA_DIR", dataDir.toString());
         pb.environment().put("PEEPHOLE_AGENT_TOKEN", TOKEN);
         pb.environment().put("PEEPHOLE_ADMIN_PASSWORD", ADMIN_PASSWORD);
+        pb.environment().putAll(extraEnv);
         process = pb.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (System.nanoTime() < deadline) {

@@ -91,7 +91,8 @@ class DashboardBrowserIT {
         dir = Files.createTempDirectory("peephole-dashboard-it");
         shots = Path.of(System.getProperty("peephole.screenshots", "target/screenshots"));
         Files.createDirectories(shots);
-        collector = new CollectorProcess(dir);
+        // rules saved through the API evaluate every 2 s (the shipped rules keep their own intervals)
+        collector = new CollectorProcess(dir, Map.of("PEEPHOLE_EVALUATION_INTERVAL", "2s"));
         demo = AppProcess.start(dir.resolve("demo.log"), "collector=127.0.0.1:" + collector.grpcPort
                         + ",service=doorbell,token=" + CollectorProcess.TOKEN
                         + ",batch.interval=500ms,metrics.interval=2s,heartbeat.interval=1s",
@@ -172,9 +173,11 @@ class DashboardBrowserIT {
         byte[] root = {0, 0, 0, 0, 0, 0, 0, 1};
         byte[] child = {0, 0, 0, 0, 0, 0, 0, 2};
         KeyValue attr = KeyValue.newBuilder().setKey("person.name").setValue(AnyValue.newBuilder().setStringValue(XSS)).build();
+        // the root span is a recognition: a blacklisted visitor whose name is markup (a security event)
+        KeyValue result = KeyValue.newBuilder().setKey("recognition.result").setValue(AnyValue.newBuilder().setStringValue("BLACKLISTED")).build();
         Batch.Builder batch = Batch.newBuilder().setSequence(1)
                 .addSpans(Span.newBuilder().setTraceId(ByteString.copyFrom(trace)).setSpanId(ByteString.copyFrom(root))
-                        .setName(XSS).setStartTimeUnixNano(now - 5_000_000).setEndTimeUnixNano(now).addAttributes(attr))
+                        .setName(XSS).setStartTimeUnixNano(now - 5_000_000).setEndTimeUnixNano(now).addAttributes(attr).addAttributes(result))
                 .addSpans(Span.newBuilder().setTraceId(ByteString.copyFrom(trace)).setSpanId(ByteString.copyFrom(child))
                         .setParentSpanId(ByteString.copyFrom(root)).setName("probe.child")
                         .setStartTimeUnixNano(now - 4_000_000).setEndTimeUnixNano(now - 1_000_000).addAttributes(attr));
@@ -462,6 +465,178 @@ class DashboardBrowserIT {
         waitFor(10, d -> "light".equals(js("return document.documentElement.dataset.theme")));
     }
 
+    @Test
+    @Order(12)
+    void theSecurityViewShowsTheDemosRecognitionsAndOpensAVisitorsTrace() throws Exception {
+        relogin("admin", CollectorProcess.ADMIN_PASSWORD);
+        // the demo's unknown visitors as events, and the counter series the chart reads
+        eventually(180, () -> JSON.readTree(collector.get("/api/v1/security/events?kind=unknown&limit=1")).get("data").size() > 0 ? "ok" : null);
+        eventually(120, () -> collector.query("count_over_time(peephole_security_events_total{service_name=\"doorbell\"}[5m]) > 1")
+                .contains("\"value\"") ? "ok" : null);
+        driver.get(collector.uri("/#/security?range=1h").toString());
+        waitForView("security");
+        waitFor(60, d -> points("#security-kinds figure.chart") > 0);
+        String legend = text("#security-kinds");
+        assertThat(legend).contains("known").contains("unknown");
+        assertThat(rows("#visitors-table")).isPositive();
+        assertThat(rows("#top-visitors")).isPositive();
+        assertThat(rows("#hour-table")).isEqualTo(24);
+        long total = Long.parseLong((String) js("return document.getElementById('hour-table').dataset.total"));
+        long hourSum = ((Number) js("return [...document.querySelectorAll('#hour-table tbody tr')]"
+                + ".reduce((n, r) => n + Number(r.cells[1].textContent), 0)")).longValue();
+        assertThat(total).isPositive();
+        assertThat(hourSum).isEqualTo(total);
+        String visitors = text("#visitors-table");
+        assertThat(visitors).contains("unknown");
+        // the probe's blacklisted visitor, whose name is markup, is text
+        assertThat(visitors).contains(XSS).contains("blacklisted");
+        assertThat(text("#top-visitors")).contains(XSS);
+        assertNoMarkup();
+        screenshot("security-1280");
+
+        String traceId = (String) js("return document.querySelector(\"#visitors-table a.visitor-trace[data-service='doorbell']\").dataset.trace");
+        click("#visitors-table a.visitor-trace[data-trace='" + traceId + "']");
+        waitForView("traces");
+        assertThat(driver.getCurrentUrl()).contains("trace=" + traceId);
+        waitFor(30, d -> !d.findElements(By.cssSelector("#waterfall .wf-row")).isEmpty());
+        assertThat(text("#waterfall")).contains("FaceRecognizer.recognize");
+        screenshot("security-visitor-trace-1280");
+    }
+
+    @Test
+    @Order(13)
+    void anAdminAcknowledgesAndSilencesAFiringAlert() throws Exception {
+        HttpResponse<String> created = basic("POST", "/api/v1/rules", JSON.writeValueAsString(Map.of("group", "ui-test",
+                "alert", "UiTestAlert", "expr", "vector(1)", "labels", Map.of("severity", "warning", "visitor", XSS),
+                "annotations", Map.of("summary", "a test alert for " + XSS))));
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        String id = eventually(120, () -> {
+            for (JsonNode a : JSON.readTree(collector.get("/api/v1/alerts")).get("data").get("alerts")) {
+                if ("UiTestAlert".equals(a.get("labels").get("alertname").asText()) && "firing".equals(a.get("state").asText())) {
+                    return a.get("id").asText();
+                }
+            }
+            return null;
+        });
+        driver.get(collector.uri("/#/overview?range=1h").toString());
+        waitForView("overview");
+        assertThat(Integer.parseInt((String) js("return document.getElementById('firing-alerts').dataset.firing"))).isPositive();
+        assertThat(text("#firing-alerts")).startsWith("Firing alerts: ");
+
+        driver.get(collector.uri("/#/alerts?range=1h").toString());
+        waitForView("alerts");
+        String row = "#alerts-table tr[data-id='" + id + "']";
+        waitFor(30, d -> !d.findElements(By.cssSelector(row)).isEmpty());
+        assertThat(text(row)).contains("firing").contains("visitor=\"" + XSS + "\"")
+                .contains("a test alert for " + XSS);
+        assertThat(text("#rules-table")).contains("UiTestAlert").contains("ui-test");
+        assertNoMarkup();
+
+        click(row + " button.ack");
+        waitFor(30, d -> {
+            List<WebElement> r = d.findElements(By.cssSelector(row));
+            return !r.isEmpty() && r.get(0).getText().contains("admin") && r.get(0).findElements(By.cssSelector("button.ack")).isEmpty();
+        });
+        JsonNode acked = null;
+        for (JsonNode a : JSON.readTree(collector.get("/api/v1/alerts")).get("data").get("alerts")) {
+            if (id.equals(a.get("id").asText())) {
+                acked = a;
+            }
+        }
+        assertThat(acked).isNotNull();
+        assertThat(acked.path("acknowledgedBy").asText()).isEqualTo("admin");
+
+        waitForView("alerts");
+        click(row + " button.silence");
+        waitFor(10, d -> !d.findElements(By.id("silence-form")).isEmpty());
+        String prefilled = driver.findElement(By.id("silence-matchers")).getAttribute("value");
+        assertThat(prefilled).contains("alertname=\"UiTestAlert\"").contains("severity=\"warning\"")
+                .contains("visitor=\"" + XSS + "\"");
+        WebElement duration = driver.findElement(By.id("silence-duration"));
+        duration.clear();
+        duration.sendKeys("1h");
+        driver.findElement(By.id("silence-comment")).sendKeys("silenced from the browser test");
+        driver.findElement(By.id("silence-submit")).click();
+        waitFor(30, d -> d.findElements(By.id("silence-form")).isEmpty()
+                && d.findElement(By.id("silences-table")).getText().contains("alertname=\"UiTestAlert\""));
+        JsonNode silence = null;
+        for (JsonNode s : JSON.readTree(collector.get("/api/v1/silences")).get("data")) {
+            for (JsonNode m : s.get("matchers")) {
+                if ("alertname".equals(m.get("name").asText()) && "UiTestAlert".equals(m.get("value").asText())) {
+                    silence = s;
+                }
+            }
+        }
+        assertThat(silence).as("a silence with alertname=\"UiTestAlert\"").isNotNull();
+        assertThat(silence.get("comment").asText()).isEqualTo("silenced from the browser test");
+        assertThat(silence.get("createdBy").asText()).isEqualTo("admin");
+        assertThat(silence.get("matchers").toString()).contains("visitor");
+        assertThat(silence.at("/status/state").asText()).isEqualTo("active");
+        // the history of the range holds the episode with its transitions, the acknowledgement among them
+        waitFor(30, d -> {
+            d.navigate().refresh();
+            waitForView("alerts");
+            String h = d.findElement(By.id("history-table")).getText();
+            return h.contains("UiTestAlert") && h.contains("firing") && h.contains("by admin");
+        });
+        assertNoMarkup();
+        screenshot("alerts-1280");
+
+        // an admin expires the silence
+        String silenceId = silence.get("id").asText();
+        click("#silences-table button.expire[data-id='" + silenceId + "']");
+        waitFor(30, d -> d.findElements(By.cssSelector("#silences-table button.expire[data-id='" + silenceId + "']")).isEmpty());
+        eventually(30, () -> JSON.readTree(collector.get("/api/v1/silences/" + silenceId)).at("/data/status/state").asText()
+                .equals("expired") ? "ok" : null);
+    }
+
+    @Test
+    @Order(14)
+    void aViewerSeesAlertsWithoutAcknowledgeOrSilenceButtons() throws Exception {
+        relogin("vera", VIEWER_PASSWORD);
+        driver.get(collector.uri("/#/alerts?range=1h").toString());
+        waitForView("alerts");
+        waitFor(30, d -> d.findElement(By.id("alerts-table")).getText().contains("UiTestAlert"));
+        assertThat(text("#silences-table")).contains("UiTestAlert");
+        assertThat(driver.findElements(By.cssSelector("button.ack, button.silence, button.expire, #silence-form"))).isEmpty();
+        assertNoMarkup();
+        screenshot("alerts-viewer-1280");
+        driver.get(collector.uri("/#/security?range=1h").toString());
+        waitForView("security");
+        assertThat(rows("#visitors-table")).isPositive();
+    }
+
+    /** The rendered text of what the selector finds, read in one step (a live update cannot get in between). */
+    static String text(String css) {
+        return (String) js("const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", css);
+    }
+
+    /** Clicks what the selector finds, again if a live update replaced it in between. */
+    static void click(String css) {
+        waitFor(30, d -> {
+            try {
+                WebElement e = d.findElement(By.cssSelector(css));
+                // to the middle of the window: not under the fixed live-status line at the bottom
+                js("arguments[0].scrollIntoView({block: 'center'})", e);
+                e.click();
+                return true;
+            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
+                return false;
+            }
+        });
+    }
+
+    static void relogin(String user, String password) {
+        driver.get(collector.uri("/#/overview?range=15m").toString());
+        waitFor(20, d -> d.findElement(By.id("login")).isDisplayed() || d.findElement(By.id("top")).isDisplayed());
+        if (driver.findElement(By.id("top")).isDisplayed()) {
+            driver.findElement(By.id("logout")).click();
+            waitFor(20, d -> d.findElement(By.id("login")).isDisplayed());
+        }
+        login(user, password);
+        waitFor(20, d -> d.findElement(By.id("who")).getText().contains(user + " ("));
+    }
+
     static void phoneScreenshot(ChromeDriver chrome, String name) throws Exception {
         long height = ((Number) js("return document.documentElement.scrollHeight")).longValue();
         chrome.executeCdpCommand("Emulation.setDeviceMetricsOverride",
@@ -516,9 +691,14 @@ class DashboardBrowserIT {
     }
 
     static void waitForView(String view) {
-        waitFor(60, d -> view.equals(js("return document.getElementById('view').dataset.view"))
-                && Boolean.FALSE.equals(js("return document.getElementById('view').hasAttribute('aria-busy')"))
-                && d.findElements(By.id("view-" + view)).size() == 1);
+        try {
+            waitFor(60, d -> view.equals(js("return document.getElementById('view').dataset.view"))
+                    && Boolean.FALSE.equals(js("return document.getElementById('view').hasAttribute('aria-busy')"))
+                    && d.findElements(By.id("view-" + view)).size() == 1);
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("view " + view + " not shown; the page says: "
+                    + js("return document.getElementById('view').textContent.slice(0, 500)"), e);
+        }
     }
 
     static long points(String css) {
@@ -535,7 +715,9 @@ class DashboardBrowserIT {
     }
 
     static void waitFor(int seconds, Function<WebDriver, Boolean> condition) {
-        new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(250)).until(condition::apply);
+        // live updates re-render views: an element found a moment ago may have been replaced
+        new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(250))
+                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition::apply);
     }
 
     static void screenshot(String name) throws Exception {

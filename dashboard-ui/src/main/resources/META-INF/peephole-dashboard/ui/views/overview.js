@@ -42,6 +42,17 @@ export async function render(ctx) {
       if (e.status === 404) statusAvailable = false; // this collector has no status endpoint: leave it out
     }
   }
+  try {
+    const r = await api('/api/v1/alerts');
+    const alerts = (r.data && r.data.alerts) || []; // an empty list may be left out
+    const firing = alerts.filter((a) => a.state === 'firing').length;
+    const pending = alerts.length - firing;
+    const keep = ctx.params.range ? `?range=${encodeURIComponent(ctx.params.range)}` : '';
+    root.appendChild(h('p', { class: firing ? 'status status-unhealthy' : 'status status-healthy', id: 'firing-alerts', dataset: { firing: String(firing) } },
+      h('a', { href: `#/alerts${keep}` }, `Firing alerts: ${firing}`), pending ? h('span', { class: 'sub' }, ` · ${pending} pending`) : null));
+  } catch (e) {
+    root.appendChild(h('p', { class: 'error', id: 'firing-alerts' }, `Alerts: ${e.message}`));
+  }
   const connected = api('/api/v1/agents?withinSeconds=300').then((r) => r.data.filter((a) => a.state === 'connected').length, () => null);
   const grid = h('div', { class: 'cards' });
   root.appendChild(grid);
