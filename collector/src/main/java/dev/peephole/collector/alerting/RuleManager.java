@@ -273,8 +273,10 @@ public class RuleManager {
     /** Replaces the running groups by the loaded specs; alerts move to the rule of the same key. */
     private void install() throws SQLException {
         Map<String, List<Alert>> carried = new HashMap<>();
+        Map<String, RuleGroup.Rule> previous = new HashMap<>();
         for (RuleGroup g : groups) {
             for (RuleGroup.Rule r : g.rules()) {
+                previous.putIfAbsent(RuleGroup.key(g.spec(), r.spec()) + "\u001f" + r.spec().kind(), r);
                 if (r.alerting() != null) {
                     carried.computeIfAbsent(r.alerting().key(), k -> new ArrayList<>()).addAll(r.alerting().alerts());
                 }
@@ -292,6 +294,14 @@ public class RuleManager {
             for (RuleGroupSpec spec : specs) {
                 RuleGroup g = new RuleGroup(spec);
                 for (RuleGroup.Rule r : g.rules()) {
+                    // Health and last evaluation carry over a reload too, not only the alerts.
+                    RuleGroup.Rule before = previous.get(RuleGroup.key(spec, r.spec()) + "\u001f" + r.spec().kind());
+                    if (before != null) {
+                        r.health = before.health;
+                        r.lastError = before.lastError;
+                        r.lastEvaluationMs = before.lastEvaluationMs;
+                        r.evaluationNanos = before.evaluationNanos;
+                    }
                     if (r.alerting() != null) {
                         r.alerting().restore(carried.getOrDefault(r.alerting().key(), List.of()));
                         keys.add(r.alerting().key());
