@@ -128,11 +128,14 @@ public final class RuleGroup {
             toSend.add(List.of());
         }
         int errors = 0;
+        // When no rule of the group reads ALERTS, the group's ALERTS samples go out in one write
+        // at the end instead of one transaction per alerting rule.
+        List<Sample> alertsBatch = independent ? new ArrayList<>() : null;
         if (executor != null && independent && rules.size() > 1) {
             List<java.util.concurrent.Future<Boolean>> futures = new ArrayList<>();
             for (int i = 0; i < rules.size(); i++) {
                 int k = i;
-                futures.add(executor.submit(() -> evaluateRule(k, ts, query, output, ctx, transitions, toSend)));
+                futures.add(executor.submit(() -> evaluateRule(k, ts, query, output, ctx, transitions, toSend, alertsBatch)));
             }
             for (java.util.concurrent.Future<Boolean> f : futures) {
                 try {
@@ -146,7 +149,14 @@ public final class RuleGroup {
             }
         } else {
             for (int i = 0; i < rules.size(); i++) {
-                errors += evaluateRule(i, ts, query, output, ctx, transitions, toSend) ? 0 : 1;
+                errors += evaluateRule(i, ts, query, output, ctx, transitions, toSend, alertsBatch) ? 0 : 1;
+            }
+        }
+        if (alertsBatch != null && !alertsBatch.isEmpty()) {
+            try {
+                output.write(alertsBatch);
+            } catch (Exception e) {
+                errors++;
             }
         }
         lastEvaluationMs = ts;
@@ -160,7 +170,8 @@ public final class RuleGroup {
 
     /** Evaluates rule {@code i}, putting its results at index i; false when it failed. */
     private boolean evaluateRule(int i, long ts, Query query, SampleOutput output, AlertingRule.TemplateContext ctx,
-                                 List<List<AlertingRule.Transition>> transitions, List<List<Alert>> toSend) {
+                                 List<List<AlertingRule.Transition>> transitions, List<List<Alert>> toSend,
+                                 List<Sample> alertsBatch) {
         Rule r = rules.get(i);
         long t0 = System.nanoTime();
         boolean ok = true;
@@ -176,7 +187,11 @@ public final class RuleGroup {
                     toSend.set(i, send);
                 }
                 List<Sample> alertSamples = alertsSeries(r.alerting, ts);
-                if (!alertSamples.isEmpty()) {
+                if (alertsBatch != null) {
+                    synchronized (alertsBatch) {
+                        alertsBatch.addAll(alertSamples);
+                    }
+                } else if (!alertSamples.isEmpty()) {
                     output.write(alertSamples);
                 }
             }
