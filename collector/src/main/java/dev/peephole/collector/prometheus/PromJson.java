@@ -112,7 +112,7 @@ final class PromJson {
     private static void point(JsonGenerator g, long tMs, double v) throws IOException {
         g.writeStartArray();
         g.writeRawValue(PromQLFormat.formatTimestamp(tMs));
-        g.writeString(PromQLFormat.formatValue(v));
+        g.writeString(PromQLFormat.formatApiValue(v));
         g.writeEndArray();
     }
 }

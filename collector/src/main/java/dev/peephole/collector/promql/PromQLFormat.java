@@ -38,6 +38,39 @@ public final class PromQLFormat {
         return v < 0 ? "-" + s : s;
     }
 
+    /**
+     * Formats a sample value as Prometheus' HTTP API writes it since 2.40 ({@code jsonutil.MarshalFloat}, checked
+     * against the real Prometheus 2.42 in {@code PrometheusScrapeTest}): like {@link #formatValue}, but values whose
+     * magnitude is below 1e-6 or at least 1e21 in Go's shortest exponent form ({@code 'e', -1}): {@code 1e+300},
+     * {@code 2.5e-07}.
+     */
+    public static String formatApiValue(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v) || v == 0) {
+            return formatValue(v);
+        }
+        double a = Math.abs(v);
+        if (a >= 1e-6 && a < 1e21) {
+            return formatValue(v);
+        }
+        BigDecimal d = new BigDecimal(shortestFast(a)).stripTrailingZeros();
+        String digits = d.unscaledValue().toString();
+        int exponent = digits.length() - 1 - d.scale();
+        StringBuilder out = new StringBuilder();
+        if (v < 0) {
+            out.append('-');
+        }
+        out.append(digits.charAt(0));
+        if (digits.length() > 1) {
+            out.append('.').append(digits, 1, digits.length());
+        }
+        out.append('e').append(exponent < 0 ? '-' : '+');
+        int e = Math.abs(exponent);
+        if (e < 10) {
+            out.append('0');
+        }
+        return out.append(e).toString();
+    }
+
     /** Formats a millisecond timestamp as Prometheus does: seconds, with a 3-digit fraction if not whole. */
     public static String formatTimestamp(long tMs) {
         StringBuilder sb = new StringBuilder();

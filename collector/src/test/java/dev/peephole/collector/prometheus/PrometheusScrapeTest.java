@@ -8,7 +8,14 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.peephole.collector.grpc.AgentGrpcServer;
 import dev.peephole.collector.support.DoorbellAgentData;
 import dev.peephole.collector.support.Http;
+import dev.peephole.collector.support.TestAgent;
 import dev.peephole.collector.support.TestDatabase;
+import dev.peephole.proto.v1.Batch;
+import dev.peephole.proto.v1.CollectorMessage;
+import dev.peephole.proto.v1.Label;
+import dev.peephole.proto.v1.MetricSeries;
+import dev.peephole.proto.v1.MetricType;
+import dev.peephole.proto.v1.NumberPoint;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.File;
@@ -80,6 +87,27 @@ class PrometheusScrapeTest {
         int grpc = server.getApplicationContext().getBean(AgentGrpcServer.class).port();
         long[] accepted = DoorbellAgentData.send(grpc, "scrape-agent-token", AGENT, "doorbell-scrape", 3);
         assertThat(accepted[0]).isPositive();
+        // Label values and numbers that test the exposition's escaping and number format.
+        try (TestAgent agent = new TestAgent(grpc, "scrape-agent-token", AGENT + "-odd")) {
+            agent.sendHello("doorbell-scrape");
+            agent.next(30);
+            long t = System.currentTimeMillis() * 1_000_000L;
+            Batch.Builder b = Batch.newBuilder().setSequence(1);
+            String[][] odd = {{"quote \"and\" backslash \\ end", "1e+300"}, {"line\nbreak", "2.5e-300"},
+                    {"t\u00fcr \u2013 \u00e9t\u00e9", "-0.000123"}, {"plain", "123456789012345678"}};
+            for (String[] o : odd) {
+                b.addMetrics(MetricSeries.newBuilder().setName("door.odd").setUnit("1").setType(MetricType.METRIC_TYPE_GAUGE)
+                        .addLabels(Label.newBuilder().setName("note").setValue(o[0]))
+                        .addPoints(NumberPoint.newBuilder().setTimeUnixNano(t).setValue(Double.parseDouble(o[1]))));
+            }
+            agent.sendBatch(b.build());
+            CollectorMessage ack = agent.next(60);
+            while (ack != null && !ack.hasAck()) {
+                ack = agent.next(60);
+            }
+            assertThat(ack).isNotNull();
+            assertThat(ack.getAck().getAcceptedPoints()).isEqualTo(odd.length);
+        }
 
         // An API token for Prometheus, made the way a user makes one.
         java.net.http.HttpResponse<String> created = http.send("POST", "/api/v1/tokens", ADMIN, "{\"name\":\"prometheus\"}");
@@ -215,6 +243,22 @@ class PrometheusScrapeTest {
         // PromQL in Prometheus over the federated counters works as over the collector's.
         await("sum(traces_span_metrics_calls_total{instance=\"" + AGENT + "\",span_name=\"FaceRecognizer.recognize\"})",
                 r -> r.size() == 1 && r.at("/0/value/1").asDouble() > 0);
+    }
+
+    @Test
+    void labelValuesThatNeedEscapingAndExtremeNumbersArriveUnchanged() throws Exception {
+        String sel = "door_odd_ratio{instance=\"" + AGENT + "-odd\"}";
+        JsonNode theirs = await(sel, r -> r.size() == 4);
+        JsonNode ours = JSON.readTree(http.get("/api/v1/query?query=" + URLEncoder.encode(sel, StandardCharsets.UTF_8), ADMIN).body())
+                .at("/data/result");
+        assertThat(ours.size()).isEqualTo(4);
+        Map<String, String> expected = new HashMap<>();
+        ours.forEach(s -> expected.put(s.at("/metric/note").asText(), s.at("/value/1").asText()));
+        Map<String, String> got = new HashMap<>();
+        theirs.forEach(s -> got.put(s.at("/metric/note").asText(), s.at("/value/1").asText()));
+        assertThat(got).isEqualTo(expected);
+        assertThat(got).containsEntry("quote \"and\" backslash \\ end", "1e+300").containsEntry("line\nbreak", "2.5e-300")
+                .containsEntry("t\u00fcr \u2013 \u00e9t\u00e9", "-0.000123").containsEntry("plain", "123456789012345680");
     }
 
     @Test

@@ -37,6 +37,24 @@ class FormatTest {
     }
 
     @Test
+    void apiValuesUseGosExponentFormBeyondPrometheusCutoffs() {
+        // As Prometheus 2.42's /api/v1/query answered (PrometheusScrapeTest compares the two).
+        assertEquals("1e+300", PromQLFormat.formatApiValue(1e300));
+        assertEquals("2.5e-300", PromQLFormat.formatApiValue(2.5e-300));
+        assertEquals("-1.2345e+21", PromQLFormat.formatApiValue(-1.2345e21));
+        assertEquals("1e+21", PromQLFormat.formatApiValue(1e21));
+        assertEquals("100000000000000000000", PromQLFormat.formatApiValue(1e20));
+        assertEquals("0.000001", PromQLFormat.formatApiValue(1e-6));
+        assertEquals("9.99e-07", PromQLFormat.formatApiValue(9.99e-7));
+        assertEquals("5e-324", PromQLFormat.formatApiValue(Double.MIN_VALUE));
+        assertEquals("1.7976931348623157e+308", PromQLFormat.formatApiValue(Double.MAX_VALUE));
+        assertEquals("-0.000123", PromQLFormat.formatApiValue(-0.000123));
+        assertEquals("0", PromQLFormat.formatApiValue(0));
+        assertEquals("NaN", PromQLFormat.formatApiValue(Double.NaN));
+        assertEquals("+Inf", PromQLFormat.formatApiValue(Double.POSITIVE_INFINITY));
+    }
+
+    @Test
     void shortestRoundTrips() {
         Random r = new Random(42);
         for (int i = 0; i < 20000; i++) {
