@@ -67,7 +67,7 @@ public final class DoorbellAgentData {
             String[] results = {"KNOWN", "UNKNOWN", "KNOWN", "BLACKLISTED", "KNOWN", "UNKNOWN"};
             for (int f = 0; f < 30; f++) {
                 long endMs = now - (30 - f) * 20_000L;
-                traces.addAllSpans(frame(f + 1, endMs, results[f % results.length]));
+                traces.addAllSpans(frame((agentId.hashCode() & 0xffffffffL) << 16 | (f + 1), endMs, results[f % results.length]));
             }
             agent.sendBatch(traces.build());
             spans = ack(agent).getAck().getAcceptedSpans();
@@ -231,20 +231,20 @@ public final class DoorbellAgentData {
 
     // ------------------------------------------------------------------ traces
 
-    /** One frame's trace: capture (root), motion, analysis, detection, one recognition and event processing. */
+    /** One frame's trace (ids of its own per agent): capture (root), motion, analysis, detection, recognition, events. */
     private static List<Span> frame(long trace, long endMs, String result) {
         long end = endMs * 1_000_000L;
         long start = end - 150_000_000L;
         List<Span> spans = new ArrayList<>();
-        spans.add(span(trace, 1, 0, "Camera.capture", start, start + 2_000_000L).addAttributes(kv("frame.id", trace)).build());
+        spans.add(span(trace, 1, 0, "Camera.capture", start, start + 2_000_000L).addAttributes(kv("frame.id", trace & 0xffff)).build());
         spans.add(span(trace, 2, 1, "MotionDetector.detect", start + 3_000_000L, start + 7_000_000L)
-                .addAttributes(kv("frame.id", trace)).build());
+                .addAttributes(kv("frame.id", trace & 0xffff)).build());
         spans.add(span(trace, 3, 1, "DoorbellPipeline.analyze", start + 8_000_000L, end - 10_000_000L)
-                .addAttributes(kv("frame.id", trace)).addAttributes(kv("faces.count", 1)).build());
+                .addAttributes(kv("frame.id", trace & 0xffff)).addAttributes(kv("faces.count", 1)).build());
         spans.add(span(trace, 4, 3, "FaceDetector.detect", start + 9_000_000L, start + 40_000_000L)
-                .addAttributes(kv("frame.id", trace)).build());
+                .addAttributes(kv("frame.id", trace & 0xffff)).build());
         Span.Builder rec = span(trace, 5, 3, "FaceRecognizer.recognize", start + 41_000_000L, start + 120_000_000L)
-                .addAttributes(kv("frame.id", trace))
+                .addAttributes(kv("frame.id", trace & 0xffff))
                 .addAttributes(kv("recognition.result", result))
                 .addAttributes(KeyValue.newBuilder().setKey("recognition.confidence")
                         .setValue(AnyValue.newBuilder().setDoubleValue(0.9)).build());
@@ -255,12 +255,12 @@ public final class DoorbellAgentData {
         }
         spans.add(rec.build());
         spans.add(span(trace, 6, 3, "EventProcessor.process", start + 121_000_000L, start + 125_000_000L)
-                .addAttributes(kv("frame.id", trace)).build());
+                .addAttributes(kv("frame.id", trace & 0xffff)).build());
         return spans;
     }
 
     private static Span.Builder span(long trace, long id, long parent, String name, long startNanos, long endNanos) {
-        Span.Builder b = Span.newBuilder().setTraceId(TestAgent.id(16, 0xd00b_e11L << 20 | trace)).setSpanId(TestAgent.id(8, id))
+        Span.Builder b = Span.newBuilder().setTraceId(TestAgent.id(16, trace)).setSpanId(TestAgent.id(8, id))
                 .setName(name).setKind(SpanKind.SPAN_KIND_INTERNAL).setStatusCode(StatusCode.STATUS_CODE_UNSET)
                 .setStartTimeUnixNano(startNanos).setEndTimeUnixNano(endNanos);
         if (parent != 0) {
