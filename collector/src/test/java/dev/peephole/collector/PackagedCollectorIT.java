@@ -41,6 +41,10 @@ class PackagedCollectorIT {
                 "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("PEEPHOLE_HTTP_PORT", Integer.toString(httpPort));
         pb.environment().put("PEEPHOLE_GRPC_PORT", Integer.toString(grpcPort));
+        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+            pb.environment().put("PEEPHOLE_OTLP_GRPC_PORT", Integer.toString(a.getLocalPort()));
+            pb.environment().put("PEEPHOLE_OTLP_HTTP_PORT", Integer.toString(b.getLocalPort()));
+        }
         pb.environment().put("PEEPHOLE_DATA_DIR", dir.resolve("data").toString());
         pb.environment().remove("PEEPHOLE_ADMIN_PASSWORD");
         pb.environment().remove("PEEPHOLE_AGENT_TOKEN");

@@ -13,9 +13,27 @@ public final class AppProcess implements AutoCloseable {
     private final Process process;
 
     private AppProcess(List<String> command, Path log) throws Exception {
+        this(command, log, java.util.Map.of());
+    }
+
+    private AppProcess(List<String> command, Path log, java.util.Map<String, String> env) throws Exception {
         this.log = log;
-        this.process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        this.process = pb.start();
+    }
+
+    /** Starts {@code java [jvmArgs] <launch...>} (no Peephole agent) with further environment variables. */
+    public static AppProcess startWithEnv(Path log, java.util.Map<String, String> env, List<String> jvmArgs,
+                                          String... launch) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(CollectorProcess.java());
+        cmd.add("-Xmx256m");
+        cmd.add("-Djava.awt.headless=true");
+        cmd.addAll(jvmArgs);
+        cmd.addAll(Arrays.asList(launch));
+        return new AppProcess(cmd, log, env);
     }
 
     public static Path agentJar() {

@@ -21,6 +21,9 @@ public final class CollectorProcess implements AutoCloseable {
 
     public final int httpPort;
     public final int grpcPort;
+    /** OTLP ingest (gRPC and HTTP), for OpenTelemetry SDKs and agents. */
+    public final int otlpGrpcPort;
+    public final int otlpHttpPort;
     public final Path dataDir;
     public final Path log;
     private final java.util.Map<String, String> extraEnv;
@@ -44,6 +47,8 @@ public final class CollectorProcess implements AutoCloseable {
         this.extraEnv = java.util.Map.copyOf(env);
         this.httpPort = httpPort;
         this.grpcPort = grpcPort;
+        this.otlpGrpcPort = freePort();
+        this.otlpHttpPort = freePort();
         this.dataDir = dir.resolve("collector-data");
         this.log = dir.resolve("collector.log");
         start();
@@ -59,8 +64,8 @@ public final class CollectorProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().put("PEEPHOLE_HTTP_PORT", Integer.toString(httpPort));
         pb.environment().put("PEEPHOLE_GRPC_PORT", Integer.toString(grpcPort));
-        pb.environment().put("PEEPHOLE_OTLP_GRPC_PORT", Integer.toString(freePort()));
-        pb.environment().put("PEEPHOLE_OTLP_HTTP_PORT", Integer.toString(freePort()));
+        pb.environment().put("PEEPHOLE_OTLP_GRPC_PORT", Integer.toString(otlpGrpcPort));
+        pb.environment().put("PEEPHOLE_OTLP_HTTP_PORT", Integer.toString(otlpHttpPort));
         pb.environment().put("PEEPHOLE_DATA_DIR", dataDir.toString());
         pb.environment().put("PEEPHOLE_AGENT_TOKEN", TOKEN);
         pb.environment().put("PEEPHOLE_ADMIN_PASSWORD", ADMIN_PASSWORD);

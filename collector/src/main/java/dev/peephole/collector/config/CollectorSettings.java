@@ -20,6 +20,9 @@ public final class CollectorSettings {
     public static final List<Setting> ALL = List.of(
             new Setting("PEEPHOLE_HTTP_PORT", "8080", "dashboard, HTTP API, /health, /ready, /metrics", false),
             new Setting("PEEPHOLE_GRPC_PORT", "9317", "the agent protocol (gRPC)", false),
+            new Setting("PEEPHOLE_OTLP_GRPC_PORT", "4317", "OTLP/gRPC ingest of traces and metrics (agent token as bearer)", false),
+            new Setting("PEEPHOLE_OTLP_HTTP_PORT", "4318", "OTLP/HTTP ingest, POST /v1/traces and /v1/metrics, protobuf or JSON (agent token as bearer)", false),
+            new Setting("PEEPHOLE_OTLP_THREADS", "4", "threads of each OTLP listener (gRPC, HTTP)", false),
             new Setting("PEEPHOLE_DATA_DIR", "./peephole-data", "the embedded PostgreSQL and other local state", false),
             new Setting("PEEPHOLE_DB_URL", "unset", "JDBC URL of an external PostgreSQL or TimescaleDB; when set, no embedded database starts", false),
             new Setting("PEEPHOLE_DB_USER", "unset", "user for PEEPHOLE_DB_URL", false),

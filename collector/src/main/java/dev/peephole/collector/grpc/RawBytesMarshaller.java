@@ -10,7 +10,7 @@ import java.io.InputStream;
  * Hands the request bytes to the handler unparsed, so a malformed message becomes the
  * handler's INVALID_ARGUMENT for that one agent instead of a generic transport error.
  */
-final class RawBytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+public final class RawBytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
 
     @Override
     public InputStream stream(byte[] value) {

@@ -111,6 +111,8 @@ class IngestFaultsTest {
                 .redirectOutput(dir.resolve("collector.log").toFile());
         pb.environment().put("PEEPHOLE_HTTP_PORT", Integer.toString(httpPort));
         pb.environment().put("PEEPHOLE_GRPC_PORT", Integer.toString(grpcPort));
+        pb.environment().put("PEEPHOLE_OTLP_GRPC_PORT", Integer.toString(freePort()));
+        pb.environment().put("PEEPHOLE_OTLP_HTTP_PORT", Integer.toString(freePort()));
         pb.environment().put("PEEPHOLE_DATA_DIR", dataDir.toString());
         pb.environment().put("PEEPHOLE_AGENT_TOKEN", TOKEN);
         Process collector = pb.start();
