@@ -53,7 +53,8 @@ public class ConfigController {
             if (value != null) {
                 source = "property";
                 for (PropertySource ps : sources) {
-                    if (ps.get(s.property()) != null) {
+                    // environment sources keep the variable names (PEEPHOLE_DATA_DIR), the others the property names
+                    if (ps.get(s.property()) != null || ps.get(s.env()) != null) {
                         source = describe(ps);
                         break;
                     }
