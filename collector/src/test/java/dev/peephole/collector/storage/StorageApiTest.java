@@ -70,6 +70,17 @@ class StorageApiTest {
                 point(c, id, sampleTime.plusSeconds(i), i);
             }
             point(c, series(c, "storage_test_narrow", "{}"), sampleTime.plusSeconds(30), 1);
+            if (TestDatabase.isTimescale()) {
+                // a point in an earlier day's chunk, and that chunk compressed, as the compression policy would
+                long older = series(c, "storage_test_compressed", "{}");
+                for (int i = 0; i < 100; i++) {
+                    point(c, older, Instant.now().minus(30, ChronoUnit.HOURS).plusSeconds(i), i);
+                }
+                try (Statement s = c.createStatement()) {
+                    s.execute("SELECT compress_chunk(ch, if_not_compressed => true) "
+                            + "FROM show_chunks('metric_points', older_than => date_trunc('day', now())) ch");
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement(
                     "INSERT INTO spans (trace_id, span_id, service_name, operation, kind, start_time, duration_ns, "
                             + "status_code, attributes, agent_id) VALUES (?, ?, 'storage-svc', 'op', 1, ?, 1000, 0, '{}', 'a')")) {
@@ -137,6 +148,14 @@ class StorageApiTest {
             if (TestDatabase.isTimescale()) {
                 assertThat(h.get("applicable").asBoolean()).isTrue();
                 assertThat(h.get("totalChunks").asLong()).as(h.toString()).isPositive();
+                if (h.get("hypertable").asText().equals("metric_points")) {
+                    assertThat(h.get("compressedChunks").asLong()).as(h.toString()).isPositive();
+                    assertThat(h.get("bytesBefore").asLong()).as(h.toString()).isPositive();
+                    assertThat(h.get("bytesAfter").asLong()).as(h.toString()).isPositive();
+                    assertThat(h.get("ratio").asDouble()).as(h.toString())
+                            .isCloseTo((double) h.get("bytesBefore").asLong() / h.get("bytesAfter").asLong(),
+                                    org.assertj.core.data.Offset.offset(0.01));
+                }
             } else {
                 assertThat(h.get("applicable").asBoolean()).isFalse();
                 assertThat(h.get("note").asText()).startsWith("not applicable");
