@@ -606,6 +606,31 @@ class DashboardBrowserIT {
         assertThat(rows("#visitors-table")).isPositive();
     }
 
+    @Test
+    @Order(15)
+    void theStorageViewShowsSizesAndCardinalityAndAnAdminChangesRetention() throws Exception {
+        relogin("admin", CollectorProcess.ADMIN_PASSWORD);
+        driver.get(collector.uri("/#/storage?range=15m").toString());
+        waitForView("storage");
+        assertThat(text("#storage-sizes")).contains("Metric points").contains("Spans");
+        assertThat(text("#storage-cardinality")).contains("jvm_");
+        assertThat(text("#storage-compression")).contains("not applicable");
+        assertThat(text("#storage-ranges")).contains("Metric points");
+        WebElement spans = driver.findElement(By.cssSelector("#retention-form input[name='spans']"));
+        spans.clear();
+        spans.sendKeys("5d");
+        click("#retention-save");
+        waitFor(20, d -> text("#retention-msg").contains("saved"));
+        assertThat(text("#retention-table")).contains("database");
+        assertThat(collector.get("/api/v1/status/storage")).contains("\"kind\":\"spans\",\"keep\":\"5d\"");
+        assertThat(collector.get("/api/v1/audit")).contains("\"action\":\"storage.retention\"");
+        screenshot("storage-1280");
+        click("button.retention-reset[data-kind='spans']");
+        eventually(20, () -> collector.get("/api/v1/status/storage").contains("\"kind\":\"spans\",\"keep\":\"7d\"")
+                ? "back to the setting" : null);
+        assertNoMarkup();
+    }
+
     /** The rendered text of what the selector finds, read in one step (a live update cannot get in between). */
     static String text(String css) {
         return (String) js("const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", css);

@@ -59,15 +59,21 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_NOTIFY_TIMEOUT", "10s", "time limit of one delivery attempt (HTTP request, SMTP session)", false),
             new Setting("PEEPHOLE_NOTIFY_RETRY_ATTEMPTS", "5", "delivery attempts of one notification before it is logged as failed", false),
             new Setting("PEEPHOLE_NOTIFY_RETRY_BACKOFF", "1s", "wait before the first retry; doubled after each, at most 1m", false),
-            new Setting("PEEPHOLE_SESSION_TTL", "12h", "how long a dashboard login (session cookie) lasts", false));
+            new Setting("PEEPHOLE_SESSION_TTL", "12h", "how long a dashboard login (session cookie) lasts", false),
+            new Setting("PEEPHOLE_LOG_FORMAT", "auto", "json (one JSON object a line), text, or auto: text on a terminal, JSON otherwise", false));
 
     private CollectorSettings() {
+    }
+
+    /** The setting of this environment variable name. */
+    public static java.util.Optional<Setting> find(String env) {
+        return ALL.stream().filter(s -> s.env().equals(env)).findFirst();
     }
 
     public static String helpText() {
         StringBuilder out = new StringBuilder();
         out.append("Peephole collector\n\n")
-                .append("Usage: java -jar peephole-collector.jar [--help]\n\n")
+                .append("Usage: java -jar peephole-collector.jar [--help | --version]\n\n")
                 .append("Settings (environment variables; the same keys work as Micronaut properties,\n")
                 .append("e.g. -Dpeephole.data.dir=/var/lib/peephole):\n\n");
         int width = ALL.stream().mapToInt(s -> s.env().length()).max().orElse(0);

@@ -37,7 +37,7 @@ public class DatabaseLocation {
             this.user = user;
             this.password = password;
             this.embedded = null;
-            LOG.info("Using the external database {}", url);
+            LOG.info("Using the external database {}", dev.peephole.collector.config.Redaction.url(url));
         } else {
             this.embedded = startEmbedded(Path.of(dataDir));
             this.jdbcUrl = embedded.getJdbcUrl("postgres", "postgres");

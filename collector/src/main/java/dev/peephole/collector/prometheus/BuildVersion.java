@@ -7,20 +7,30 @@ import java.util.Properties;
 /** The collector's version, from the build. */
 public final class BuildVersion {
 
-    public static final String VERSION = load();
+    private static final Properties BUILD = load();
+    public static final String VERSION = BUILD.getProperty("version", "unknown");
+    /** When the jar was built (UTC), or "unknown" outside a Maven build. */
+    public static final String BUILT = BUILD.getProperty("built", "unknown").startsWith("$")
+            ? "unknown" : BUILD.getProperty("built", "unknown");
 
     private BuildVersion() {
     }
 
-    private static String load() {
+    /** What {@code --version} prints: version, build time, and the Java it runs on. */
+    public static String describe() {
+        return "peephole-collector " + VERSION + " (built " + BUILT + "; Java " + Runtime.version()
+                + ", " + System.getProperty("java.vendor", "unknown vendor") + ")";
+    }
+
+    private static Properties load() {
+        Properties p = new Properties();
         try (InputStream in = BuildVersion.class.getResourceAsStream("/peephole-version.properties")) {
-            Properties p = new Properties();
             if (in != null) {
                 p.load(in);
             }
-            return p.getProperty("version", "unknown");
         } catch (IOException e) {
-            return "unknown";
+            // unknown
         }
+        return p;
     }
 }

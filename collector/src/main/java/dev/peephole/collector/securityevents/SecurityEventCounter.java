@@ -3,6 +3,7 @@ package dev.peephole.collector.securityevents;
 import dev.peephole.collector.db.ConnectionPool;
 import dev.peephole.collector.ingest.LocalSample;
 import dev.peephole.collector.ingest.LocalSeriesWriter;
+import dev.peephole.collector.storage.Retention;
 import dev.peephole.collector.ingest.SecurityEventMapping;
 import dev.peephole.collector.ingest.SeriesKey;
 import dev.peephole.collector.storage.StorageReadiness;
@@ -52,12 +53,12 @@ public class SecurityEventCounter {
     private final LocalSeriesWriter writer;
     private final StorageReadiness readiness;
     private final Duration interval;
-    private final Duration retention;
+    private final Retention retention;
     private final ScheduledExecutorService scheduler = DaemonThreads.scheduler("peephole-security-counter");
 
     public SecurityEventCounter(ConnectionPool pool, LocalSeriesWriter writer, StorageReadiness readiness,
                                 @Value("${peephole.security.counter.interval:10s}") Duration interval,
-                                @Value("${peephole.retention.security.events:90d}") Duration retention) {
+                                Retention retention) {
         this.dataSource = pool.dataSource();
         this.writer = writer;
         this.readiness = readiness;
@@ -93,7 +94,7 @@ public class SecurityEventCounter {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(
                      "DELETE FROM security_events WHERE at < now() - make_interval(secs => ?)")) {
-            ps.setLong(1, retention.toSeconds());
+            ps.setLong(1, retention.effective(c, Retention.Kind.SECURITY_EVENTS).toSeconds());
             return ps.executeUpdate();
         }
     }

@@ -18,6 +18,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -78,27 +79,32 @@ public class PartitionMaintainer {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
                 s.execute("SELECT pg_advisory_xact_lock(" + ADVISORY_LOCK_KEY + ")");
+                // read each run: an admin's live change applies on the next run of any collector
+                Map<Retention.Kind, Retention.Value> keep = retention.effective(c);
+                Duration points = keep.get(Retention.Kind.POINTS).keep();
+                Duration spans = keep.get(Retention.Kind.SPANS).keep();
+                Duration rollups = keep.get(Retention.Kind.ROLLUPS).keep();
                 if (schema.flavour().orElseThrow() == StorageFlavour.POSTGRES) {
                     for (int d = -1; d <= 2; d++) {
                         createDay(s, "metric_points", today.plusDays(d));
                         createDay(s, "spans", today.plusDays(d));
                         createDay(s, "metric_rollup_1m", today.plusDays(d));
                     }
-                    dropOlderThan(c, "metric_points", today, retention.points());
-                    dropOlderThan(c, "spans", today, retention.spans());
-                    dropOlderThan(c, "metric_rollup_1m", today, retention.rollups());
+                    dropOlderThan(c, "metric_points", today, points);
+                    dropOlderThan(c, "spans", today, spans);
+                    dropOlderThan(c, "metric_rollup_1m", today, rollups);
                     try (PreparedStatement ps = c.prepareStatement(
                             "DELETE FROM metric_rollup_1h WHERE bucket < now() - make_interval(secs => ?)")) {
-                        ps.setLong(1, retention.rollups().toSeconds());
+                        ps.setLong(1, rollups.toSeconds());
                         ps.executeUpdate();
                     }
                 } else {
-                    ensureRetentionPolicy(c, "metric_points", retention.points());
-                    ensureRetentionPolicy(c, "spans", retention.spans());
+                    ensureRetentionPolicy(c, "metric_points", points);
+                    ensureRetentionPolicy(c, "spans", spans);
                 }
                 try (PreparedStatement ps = c.prepareStatement(
                         "DELETE FROM span_operations WHERE last_seen < now() - make_interval(secs => ?)")) {
-                    ps.setLong(1, retention.spans().toSeconds());
+                    ps.setLong(1, spans.toSeconds());
                     ps.executeUpdate();
                 }
                 try (PreparedStatement ps = c.prepareStatement(
