@@ -108,6 +108,9 @@ public class RuleManager {
         schema.whenMigrated(() -> {
             reload();
             scheduler.scheduleWithFixedDelay(this::reloadIfChanged, 5, 5, TimeUnit.SECONDS);
+            if (schedule) {
+                scheduler.scheduleWithFixedDelay(this::syncAcknowledgements, 2, 2, TimeUnit.SECONDS);
+            }
         });
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> scheduler.execute(this::reload));
@@ -403,6 +406,41 @@ public class RuleManager {
                 a.state() == AlertState.INACTIVE ? Instant.ofEpochMilli(a.resolvedAtMs()) : null,
                 externalUrl.isEmpty() ? "" : externalUrl + "/#/alerts",
                 a.acknowledgedAtMs() == 0 ? null : Instant.ofEpochMilli(a.acknowledgedAtMs()), a.acknowledgedBy());
+    }
+
+    /**
+     * On the evaluating collector: applies acknowledgements that reached the database through
+     * another collector's API, and sends the acknowledged alerts so their escalation stops.
+     */
+    void syncAcknowledgements() {
+        if (!leading) {
+            return;
+        }
+        try {
+            List<AlertStore.Ack> acks = alerts.openAcknowledgements();
+            if (acks.isEmpty()) {
+                return;
+            }
+            List<Alert> changed = new ArrayList<>();
+            for (RuleGroup g : groups) {
+                for (RuleGroup.Rule r : g.rules()) {
+                    if (r.alerting() == null) {
+                        continue;
+                    }
+                    for (AlertStore.Ack ack : acks) {
+                        Alert a = r.alerting().applyStoredAcknowledgement(ack.id(), ack.by(), ack.atMs());
+                        if (a != null && a.state() != AlertState.INACTIVE) {
+                            changed.add(a);
+                        }
+                    }
+                }
+            }
+            if (!changed.isEmpty()) {
+                send(changed);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("Acknowledgements not synchronised this round: {}", e.toString());
+        }
     }
 
     /** The result of an acknowledgement. */

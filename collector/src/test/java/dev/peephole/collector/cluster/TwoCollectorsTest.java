@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.peephole.collector.alerting.Alert;
+import dev.peephole.collector.alerting.AlertStore;
 import dev.peephole.collector.alerting.AlertingLeader;
 import dev.peephole.collector.alerting.RuleGroup;
 import dev.peephole.collector.alerting.RuleManager;
@@ -94,6 +96,13 @@ class TwoCollectorsTest {
         return agent;
     }
 
+    private static Alert leaderAlert(EmbeddedServer s) {
+        List<Alert> held = s.getApplicationContext().getBean(RuleManager.class).groups().get(0).rules().get(0)
+                .alerting().alerts();
+        assertThat(held).hasSize(1);
+        return held.get(0);
+    }
+
     private static JsonNode query(EmbeddedServer s, String promql) throws Exception {
         var r = new Http(s).get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8),
                 Http.basic("admin", ADMIN_PASSWORD));
@@ -104,9 +113,15 @@ class TwoCollectorsTest {
     @Test
     void bothIngestOneNotifiesAndTheOtherTakesOver() throws Exception {
         BlockingQueue<JsonNode> hooks = new LinkedBlockingQueue<>();
+        BlockingQueue<JsonNode> escalated = new LinkedBlockingQueue<>();
         HttpServer hook = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         hook.createContext("/hook", ex -> {
             hooks.add(JSON.readTree(ex.getRequestBody()));
+            ex.sendResponseHeaders(200, -1);
+            ex.close();
+        });
+        hook.createContext("/escalate", ex -> {
+            escalated.add(JSON.readTree(ex.getRequestBody()));
             ex.sendResponseHeaders(200, -1);
             ex.close();
         });
@@ -129,9 +144,16 @@ class TwoCollectorsTest {
                   group_wait: 1s
                   group_interval: 1s
                   repeat_interval: 1h
+                  escalation: oncall
                 receivers:
                   - name: hook
-                    webhook_configs: [{url: "http://127.0.0.1:%d/hook", send_resolved: true}]
+                    webhook_configs: [{url: "http://127.0.0.1:%1$d/hook", send_resolved: true}]
+                  - name: escalate
+                    webhook_configs: [{url: "http://127.0.0.1:%1$d/escalate"}]
+                escalations:
+                  - name: oncall
+                    levels:
+                      - {receiver: escalate, after: 15s}
                 """.formatted(hook.getAddress().getPort()));
         String db = TestPostgres.newDatabase();
         EmbeddedServer first = start(db, dir.resolve("data-1"), rules, notify);
@@ -172,6 +194,25 @@ class TwoCollectorsTest {
                 Thread.sleep(4 * INTERVAL_MS);
                 assertThat(hooks).as("exactly one notification although two collectors run").isEmpty();
 
+                // Acknowledged through the collector that does not evaluate: the leader learns of it,
+                // so the escalation (15 s after the start) never goes out.
+                assertThat(leads(first)).isTrue();
+                List<AlertStore.Stored> open = first.getApplicationContext().getBean(AlertStore.class).open();
+                assertThat(open).hasSize(1);
+                long alertId = open.get(0).alert().id();
+                long startsAt = open.get(0).alert().activeAtMs();
+                var ack = new Http(second).send("POST", "/api/v1/alerts/" + alertId + "/ack",
+                        Http.basic("admin", ADMIN_PASSWORD), null);
+                assertThat(ack.statusCode()).as(ack.body()).isEqualTo(200);
+                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (leaderAlert(first).acknowledgedAtMs() == 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                assertThat(leaderAlert(first).acknowledgedBy()).as("the leader applied the acknowledgement").isEqualTo("admin");
+                long untilEscalation = startsAt + 15_000 + 3 * INTERVAL_MS - System.currentTimeMillis();
+                assertThat(escalated.poll(Math.max(0, untilEscalation), TimeUnit.MILLISECONDS))
+                        .as("no escalation of an acknowledged alert").isNull();
+
                 // The leader stops; the other takes over within one evaluation interval.
                 long before = lastEvaluation(second);
                 assertThat(before).as("the second has not evaluated while the first led").isZero();
@@ -203,6 +244,7 @@ class TwoCollectorsTest {
                 assertThat(resolved.path("status").asText()).isEqualTo("resolved");
                 Thread.sleep(2 * INTERVAL_MS);
                 assertThat(hooks).as("the resolution is sent once").isEmpty();
+                assertThat(escalated).as("no escalation at all").isEmpty();
             }
         } finally {
             if (first != null) {
