@@ -3,7 +3,9 @@ package dev.peephole.collector;
 import dev.peephole.collector.config.CollectorSettings;
 import dev.peephole.collector.config.SettingsCheck;
 import dev.peephole.collector.prometheus.BuildVersion;
+import dev.peephole.collector.security.TlsFiles;
 import io.micronaut.runtime.Micronaut;
+import java.util.Locale;
 import java.util.Optional;
 
 /** Entry point of {@code peephole-collector.jar}. */
@@ -28,7 +30,22 @@ public final class Application {
             System.err.println("peephole-collector: " + wrong.get());
             System.exit(2);
         }
+        // HTTPS comes from Micronaut's own SSL settings, which must be in place before its server
+        // starts: PEEPHOLE_TLS_HTTP_* or PEEPHOLE_TLS_* (environment or -Dpeephole.tls.*) become them.
+        TlsFiles tls = new TlsFiles(name -> Optional.ofNullable(System.getProperty(name))
+                .or(() -> Optional.ofNullable(System.getenv(name.toUpperCase(Locale.ROOT).replace('.', '_')))));
+        String port = Optional.ofNullable(System.getProperty("peephole.http.port"))
+                .or(() -> Optional.ofNullable(System.getenv("PEEPHOLE_HTTP_PORT"))).orElse("8080");
+        java.util.Map<String, Object> https;
+        try {
+            https = tls.micronautServerProperties(port);
+        } catch (IllegalStateException e) {
+            System.err.println("peephole-collector: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         Micronaut.build(args)
+                .properties(https)
                 .mainClass(Application.class)
                 .banner(false)
                 .start();

@@ -38,17 +38,7 @@ public final class AgentCore {
         this.identity = identity;
         this.buffer = new Buffer(config.getInt(Setting.QUEUE_MAX_SPANS), config.getInt(Setting.QUEUE_MAX_POINTS),
                 config.getInt(Setting.BATCH_MAX_SPANS));
-        Sender.Options o = new Sender.Options();
-        o.target = config.get(Setting.COLLECTOR);
-        o.token = token(config);
-        o.batchMaxSpans = config.getInt(Setting.BATCH_MAX_SPANS);
-        o.batchMaxPoints = config.getInt(Setting.BATCH_MAX_POINTS);
-        o.batchInterval = config.getDuration(Setting.BATCH_INTERVAL);
-        o.maxInFlight = config.getInt(Setting.MAX_IN_FLIGHT);
-        o.maxUnackedBytes = config.getLong(Setting.QUEUE_MAX_BYTES);
-        o.heartbeatInterval = config.getDuration(Setting.HEARTBEAT_INTERVAL);
-        o.reconnectInitial = config.getDuration(Setting.RECONNECT_INITIAL);
-        o.reconnectMax = config.getDuration(Setting.RECONNECT_MAX);
+        Sender.Options o = senderOptions(config);
         this.sender = new Sender(o, buffer, identity, this::applySettings);
         this.metrics = new MetricsScheduler(buffer, config.getDuration(Setting.METRICS_INTERVAL));
     }
@@ -219,6 +209,24 @@ public final class AgentCore {
         } catch (IOException | RuntimeException e) {
             return "localhost";
         }
+    }
+
+    /** The sender's settings from the agent's configuration. */
+    static Sender.Options senderOptions(AgentConfig config) {
+        Sender.Options o = new Sender.Options();
+        o.target = config.get(Setting.COLLECTOR);
+        o.token = token(config);
+        o.caFile = config.get(Setting.CA);
+        o.tls = config.getBoolean(Setting.TLS) || !o.caFile.isEmpty();
+        o.batchMaxSpans = config.getInt(Setting.BATCH_MAX_SPANS);
+        o.batchMaxPoints = config.getInt(Setting.BATCH_MAX_POINTS);
+        o.batchInterval = config.getDuration(Setting.BATCH_INTERVAL);
+        o.maxInFlight = config.getInt(Setting.MAX_IN_FLIGHT);
+        o.maxUnackedBytes = config.getLong(Setting.QUEUE_MAX_BYTES);
+        o.heartbeatInterval = config.getDuration(Setting.HEARTBEAT_INTERVAL);
+        o.reconnectInitial = config.getDuration(Setting.RECONNECT_INITIAL);
+        o.reconnectMax = config.getDuration(Setting.RECONNECT_MAX);
+        return o;
     }
 
     static String token(AgentConfig config) {

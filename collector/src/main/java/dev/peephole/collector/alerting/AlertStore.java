@@ -131,6 +131,27 @@ public class AlertStore {
         return out;
     }
 
+    /** An acknowledgement stored for an open alert. */
+    public record Ack(long id, String by, long atMs) {
+    }
+
+    /**
+     * Acknowledgements of open alerts, as any collector on the database stored them (the
+     * evaluating collector applies those made through another's API).
+     */
+    public List<Ack> openAcknowledgements() throws SQLException {
+        List<Ack> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT id, acknowledged_by, acknowledged_at FROM alerts "
+                     + "WHERE state <> 'inactive' AND acknowledged_at IS NOT NULL");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new Ack(rs.getLong(1), rs.getString(2), rs.getTimestamp(3).getTime()));
+            }
+        }
+        return out;
+    }
+
     /**
      * Closes open episodes of rules that no longer exist (a deleted or renamed rule), so they
      * do not stay "firing" in the history forever.

@@ -198,6 +198,22 @@ public final class AlertingRule {
     }
 
     /**
+     * Applies an acknowledgement stored by another collector.
+     *
+     * @return a copy of the alert when this rule holds it unacknowledged until now, else null
+     */
+    public synchronized Alert applyStoredAcknowledgement(long id, String by, long at) {
+        for (Alert a : active.values()) {
+            if (a.id == id && a.id != 0 && a.acknowledgedAtMs == 0) {
+                a.acknowledgedAtMs = at;
+                a.acknowledgedBy = by;
+                return a.snapshot();
+            }
+        }
+        return null;
+    }
+
+    /**
      * Acknowledges the alert with the store id {@code id} if this rule holds it.
      *
      * @return a copy of the acknowledged alert, or null when the rule does not hold it

@@ -72,6 +72,8 @@ public class RuleManager {
     private boolean restored;
     /** Whether this collector evaluated last time it tried (false: state must be re-read on taking over). */
     private volatile boolean leading;
+    /** Another collector held the alerting lock when this one last asked. */
+    private volatile boolean anotherLeads;
 
     public RuleManager(Engine engine, AlertStore alerts, RuleStore ruleStore, StoredRuleOutput output,
                        List<AlertSink> sinks, SchemaMigrator schema, AlertingLeader leader,
@@ -108,6 +110,10 @@ public class RuleManager {
         schema.whenMigrated(() -> {
             reload();
             scheduler.scheduleWithFixedDelay(this::reloadIfChanged, 5, 5, TimeUnit.SECONDS);
+            if (schedule) {
+                scheduler.scheduleWithFixedDelay(this::syncAcknowledgements, 2, 2, TimeUnit.SECONDS);
+                scheduler.scheduleWithFixedDelay(this::watchLeadership, 500, 500, TimeUnit.MILLISECONDS);
+            }
         });
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> scheduler.execute(this::reload));
@@ -347,6 +353,12 @@ public class RuleManager {
             g = groups.stream().filter(x -> x.spec().source().equals(current.spec().source())
                     && x.spec().name().equals(current.spec().name())).findFirst().orElse(g);
         }
+        synchronized (g) { // a takeover's immediate evaluation may meet the group's scheduled one
+            return evaluateGroup(g, ts);
+        }
+    }
+
+    private RuleGroup.Outcome evaluateGroup(RuleGroup g, long ts) {
         try {
             RuleGroup.Outcome o = g.evaluate(ts, new EngineRuleQuery(engine), output, templateContext, ruleWorkers);
             Map<String, List<AlertingRule.Transition>> byKey = new LinkedHashMap<>();
@@ -403,6 +415,64 @@ public class RuleManager {
                 a.state() == AlertState.INACTIVE ? Instant.ofEpochMilli(a.resolvedAtMs()) : null,
                 externalUrl.isEmpty() ? "" : externalUrl + "/#/alerts",
                 a.acknowledgedAtMs() == 0 ? null : Instant.ofEpochMilli(a.acknowledgedAtMs()), a.acknowledgedBy());
+    }
+
+    /**
+     * On a collector that does not evaluate: asks for the alerting lock twice a second and, on
+     * getting it (the leader died or stopped), evaluates every group at once instead of at the
+     * group's next slot, so failover takes well under one evaluation interval.
+     */
+    void watchLeadership() {
+        if (leading) {
+            return;
+        }
+        try {
+            if (!leader.isLeader()) {
+                anotherLeads = true;
+            } else if (anotherLeads) {
+                anotherLeads = false;
+                for (RuleGroup g : groups) {
+                    scheduler.execute(() -> evaluate(g));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("Leadership check failed: {}", e.toString());
+        }
+    }
+
+    /**
+     * On the evaluating collector: applies acknowledgements that reached the database through
+     * another collector's API, and sends the acknowledged alerts so their escalation stops.
+     */
+    void syncAcknowledgements() {
+        if (!leading) {
+            return;
+        }
+        try {
+            List<AlertStore.Ack> acks = alerts.openAcknowledgements();
+            if (acks.isEmpty()) {
+                return;
+            }
+            List<Alert> changed = new ArrayList<>();
+            for (RuleGroup g : groups) {
+                for (RuleGroup.Rule r : g.rules()) {
+                    if (r.alerting() == null) {
+                        continue;
+                    }
+                    for (AlertStore.Ack ack : acks) {
+                        Alert a = r.alerting().applyStoredAcknowledgement(ack.id(), ack.by(), ack.atMs());
+                        if (a != null && a.state() != AlertState.INACTIVE) {
+                            changed.add(a);
+                        }
+                    }
+                }
+            }
+            if (!changed.isEmpty()) {
+                send(changed);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("Acknowledgements not synchronised this round: {}", e.toString());
+        }
     }
 
     /** The result of an acknowledgement. */

@@ -60,7 +60,13 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_NOTIFY_RETRY_ATTEMPTS", "5", "delivery attempts of one notification before it is logged as failed", false),
             new Setting("PEEPHOLE_NOTIFY_RETRY_BACKOFF", "1s", "wait before the first retry; doubled after each, at most 1m", false),
             new Setting("PEEPHOLE_SESSION_TTL", "12h", "how long a dashboard login (session cookie) lasts", false),
-            new Setting("PEEPHOLE_LOG_FORMAT", "auto", "json (one JSON object a line), text, or auto: text on a terminal, JSON otherwise", false));
+            new Setting("PEEPHOLE_LOG_FORMAT", "auto", "json (one JSON object a line), text, or auto: text on a terminal, JSON otherwise", false),
+            new Setting("PEEPHOLE_TLS_CERT", "unset", "PEM certificate chain every listener serves TLS with (with PEEPHOLE_TLS_KEY)", false),
+            new Setting("PEEPHOLE_TLS_KEY", "unset", "PEM private key (unencrypted PKCS#8) of PEEPHOLE_TLS_CERT", false),
+            new Setting("PEEPHOLE_TLS_GRPC_CERT", "unset", "certificate of the agent protocol listener only (with PEEPHOLE_TLS_GRPC_KEY); wins over PEEPHOLE_TLS_CERT", false),
+            new Setting("PEEPHOLE_TLS_GRPC_KEY", "unset", "private key of PEEPHOLE_TLS_GRPC_CERT", false),
+            new Setting("PEEPHOLE_TLS_HTTP_CERT", "unset", "certificate of the HTTP listener only (with PEEPHOLE_TLS_HTTP_KEY); HTTPS then replaces HTTP on PEEPHOLE_HTTP_PORT", false),
+            new Setting("PEEPHOLE_TLS_HTTP_KEY", "unset", "private key of PEEPHOLE_TLS_HTTP_CERT", false));
 
     private CollectorSettings() {
     }

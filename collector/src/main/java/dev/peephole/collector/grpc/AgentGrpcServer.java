@@ -5,6 +5,7 @@ import dev.peephole.collector.ingest.BatchPreparer;
 import dev.peephole.collector.ingest.IngestStats;
 import dev.peephole.collector.ingest.IngestWriter;
 import dev.peephole.collector.security.AgentToken;
+import dev.peephole.collector.security.TlsFiles;
 import dev.peephole.proto.v1.AgentServiceGrpc;
 import dev.peephole.proto.v1.CollectorMessage;
 import io.grpc.MethodDescriptor;
@@ -44,7 +45,7 @@ public class AgentGrpcServer {
     public AgentGrpcServer(@Value("${peephole.grpc.port:9317}") int port,
                            @Value("${peephole.grpc.threads:8}") int threads,
                            AgentToken token, AgentRegistry registry, BatchPreparer preparer,
-                           IngestWriter writer, IngestStats stats, AgentStreams streams) {
+                           IngestWriter writer, IngestStats stats, AgentStreams streams, TlsFiles tls) {
         this.writer = writer;
         this.streams = streams;
         AtomicInteger n = new AtomicInteger();
@@ -61,7 +62,10 @@ public class AgentGrpcServer {
                         (ServerCallStreamObserver<CollectorMessage>) responses, registry, preparer, writer, stats,
                         streams)))
                 .build();
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(port))
+        java.util.Optional<io.grpc.ServerCredentials> credentials = tls.serverCredentials("grpc");
+        this.server = (credentials.isPresent()
+                ? NettyServerBuilder.forAddress(new InetSocketAddress(port), credentials.get())
+                : NettyServerBuilder.forAddress(new InetSocketAddress(port)))
                 .executor(executor)
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)
@@ -73,7 +77,7 @@ public class AgentGrpcServer {
         } catch (IOException e) {
             throw new UncheckedIOException("Could not listen for agents on port " + port, e);
         }
-        LOG.info("Agent protocol listening on port {}", server.getPort());
+        LOG.info("Agent protocol listening on port {}{}", server.getPort(), credentials.isPresent() ? " (TLS)" : "");
     }
 
     public int port() {

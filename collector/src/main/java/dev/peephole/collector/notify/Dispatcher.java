@@ -69,7 +69,36 @@ public final class Dispatcher {
     }
 
     /** What a group's receiver was last told (Alertmanager's notification log entry). */
-    private record Sent(Set<String> firing, Set<String> resolved, Instant at) {
+    public record Sent(Set<String> firing, Set<String> resolved, Instant at) {
+    }
+
+    /**
+     * Where the notification log lives beyond this process (the database, shared by several
+     * collectors), so a collector taking over alerting does not repeat what was sent.
+     */
+    public interface SentLog {
+        /** The entry of a group (or escalation level) key; null when there is none. */
+        Sent load(String key);
+
+        void save(String key, Sent sent);
+
+        void delete(String key);
+
+        /** Keeps nothing beyond the process. */
+        SentLog NONE = new SentLog() {
+            @Override
+            public Sent load(String key) {
+                return null;
+            }
+
+            @Override
+            public void save(String key, Sent sent) {
+            }
+
+            @Override
+            public void delete(String key) {
+            }
+        };
     }
 
     private static final class Escalation {
@@ -86,6 +115,7 @@ public final class Dispatcher {
     private final Silencer silencer;
     private final Sender sender;
     private final String externalUrl;
+    private final SentLog sentStore;
     private final Map<String, Tracked> alerts = new HashMap<>();
     private final Map<String, Group> groups = new LinkedHashMap<>();
     private final Map<String, Sent> sentLog = new HashMap<>();
@@ -97,6 +127,12 @@ public final class Dispatcher {
     private Thread thread;
 
     public Dispatcher(Clock clock, Supplier<NotifyRouting> routing, Silencer silencer, Sender sender, String externalUrl) {
+        this(clock, routing, silencer, sender, externalUrl, SentLog.NONE);
+    }
+
+    public Dispatcher(Clock clock, Supplier<NotifyRouting> routing, Silencer silencer, Sender sender, String externalUrl,
+                      SentLog sentStore) {
+        this.sentStore = sentStore;
         this.clock = clock;
         this.routing = routing;
         this.silencer = silencer;
@@ -200,10 +236,27 @@ public final class Dispatcher {
             (a.resolved() ? resolved : firing).add(a.fingerprint());
         }
         Sent last = sentLog.get(g.key);
+        if (last == null) {
+            // Another collector (the previous leader) or this one before a restart may have told it.
+            last = sentStore.load(g.key);
+            if (last != null) {
+                // An alert that started after that entry is a new firing of the same labels, not the one told.
+                Set<String> told = new TreeSet<>(last.firing());
+                for (NotifyAlert a : out) {
+                    if (a.startsAt().isAfter(last.at())) {
+                        told.remove(a.fingerprint());
+                    }
+                }
+                last = new Sent(told, last.resolved(), last.at());
+                sentLog.put(g.key, last);
+            }
+        }
         if (!needsUpdate(last, firing, resolved, g.route.repeatInterval(), now, r, g.route.receiver())) {
             return;
         }
-        sentLog.put(g.key, new Sent(firing, resolved, now));
+        Sent entry = new Sent(firing, resolved, now);
+        sentLog.put(g.key, entry);
+        sentStore.save(g.key, entry);
         Map<NotifyAlert, String> sortKey = new HashMap<>();
         for (NotifyAlert a : out) {
             sortKey.put(a, Fingerprints.format(a.labels()));
@@ -247,7 +300,9 @@ public final class Dispatcher {
             if (a.resolved()) {
                 for (int level : esc.sent) {
                     EscalationPolicy.Level l = policy.levels().get(level);
-                    sender.deliver(escalationNotice(policy, level, l, a));
+                    Notification n = escalationNotice(policy, level, l, a);
+                    sender.deliver(n);
+                    sentStore.delete(n.groupKey());
                 }
                 it.remove();
                 continue;
@@ -267,7 +322,13 @@ public final class Dispatcher {
                 Instant at = a.startsAt().plus(l.after());
                 if (!at.isAfter(now)) {
                     esc.sent.add(i);
-                    sender.deliver(escalationNotice(policy, i, l, a));
+                    Notification n = escalationNotice(policy, i, l, a);
+                    Sent before = sentStore.load(n.groupKey());
+                    if (before != null && !before.at().isBefore(a.startsAt())) {
+                        continue; // sent for this firing already (by the previous leader)
+                    }
+                    sender.deliver(n);
+                    sentStore.save(n.groupKey(), new Sent(Set.of(a.fingerprint()), Set.of(), now));
                 } else if (due == null || at.isBefore(due)) {
                     due = at;
                 }
@@ -344,7 +405,13 @@ public final class Dispatcher {
             inUse.addAll(g.fps);
         }
         alerts.values().removeIf(t -> isResolved(t, now, r) && !inUse.contains(t.fp));
-        sentLog.entrySet().removeIf(e -> !groups.containsKey(e.getKey()) && e.getValue().firing().isEmpty());
+        for (Iterator<Map.Entry<String, Sent>> it = sentLog.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Sent> e = it.next();
+            if (!groups.containsKey(e.getKey()) && e.getValue().firing().isEmpty()) {
+                it.remove();
+                sentStore.delete(e.getKey());
+            }
+        }
     }
 
     /** Alerts currently held (firing or waiting to be told resolved). */

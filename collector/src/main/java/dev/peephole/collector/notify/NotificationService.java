@@ -51,7 +51,8 @@ public class NotificationService implements AlertSink {
                                @Value("${peephole.notify.timeout:10s}") Duration timeout,
                                @Value("${peephole.notify.retry.attempts:5}") int attempts,
                                @Value("${peephole.notify.retry.backoff:1s}") Duration backoff,
-                               SilenceStore silences, DeliveryLog deliveryLog, MeterRegistry meters) {
+                               SilenceStore silences, DeliveryLog deliveryLog, NotifiedState notified,
+                               MeterRegistry meters) {
         this.file = configFile == null || configFile.isBlank() ? null : Path.of(configFile);
         this.loader = new ConfigLoader(timeout);
         this.reloadFailures = Counter.builder("peephole.notify.config.reload.failures")
@@ -73,13 +74,14 @@ public class NotificationService implements AlertSink {
                     routing.receivers().size(), routing.escalations().size(), routing.alertmanagers().size());
         }
         this.delivery = new Delivery(() -> routing, deliveryLog, meters, attempts, backoff, Duration.ofMinutes(1));
-        this.dispatcher = new Dispatcher(Clock.systemUTC(), () -> routing, silences, delivery, externalUrl);
+        this.dispatcher = new Dispatcher(Clock.systemUTC(), () -> routing, silences, delivery, externalUrl, notified);
         dispatcher.start();
         this.watcher = DaemonThreads.scheduler("peephole-notify-config");
         watcher.scheduleWithFixedDelay(silences::refresh, 0, SilenceStore.REFRESH_MS, TimeUnit.MILLISECONDS);
         watcher.scheduleWithFixedDelay(() -> {
             try {
                 deliveryLog.prune(LOG_KEPT);
+                notified.prune(LOG_KEPT);
             } catch (RuntimeException e) {
                 LOG.warn("could not prune the delivery log: {}", e.getMessage());
             }

@@ -30,9 +30,14 @@ public final class TestAgent implements AutoCloseable {
     private final StreamObserver<AgentMessage> requests;
 
     public TestAgent(int port, String token, String agentId) {
+        this(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+                .maxInboundMessageSize(16 * 1024 * 1024).build(), token, agentId);
+    }
+
+    /** An agent on a channel of the test's making (e.g. with TLS credentials). */
+    public TestAgent(ManagedChannel channel, String token, String agentId) {
         this.agentId = agentId;
-        this.channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
-                .maxInboundMessageSize(16 * 1024 * 1024).build();
+        this.channel = channel;
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
         AgentServiceGrpc.AgentServiceStub stub = AgentServiceGrpc.newStub(channel)

@@ -10,6 +10,8 @@ public enum Setting {
     COLLECTOR("collector", "localhost:9317", "HOST:PORT of the collector's agent protocol (gRPC)"),
     TOKEN("token", "", "the collector's agent token, sent as `authorization: Bearer <token>`"),
     TOKEN_FILE("token.file", "", "a file holding the token (e.g. the collector's DATA_DIR/agent-token); used when `token` is unset"),
+    TLS("tls", "false", "true: connect with TLS and verify the collector's certificate (system trust store, or `ca`)"),
+    CA("ca", "", "PEM file of the CA (or the certificate) that signed the collector's certificate; setting it turns `tls` on"),
     SERVICE("service", "", "service name; default: the main jar's or main class's name"),
     SERVICE_VERSION("service.version", "", "service version, sent in Hello"),
     CONFIG("config", "", "a YAML config file: any of these settings, plus `rules:`"),

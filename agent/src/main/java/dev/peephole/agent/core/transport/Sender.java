@@ -10,7 +10,11 @@ import dev.peephole.proto.v1.Heartbeat;
 import dev.peephole.proto.v1.MetricSeries;
 import dev.peephole.proto.v1.Settings;
 import dev.peephole.proto.v1.Span;
+import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.TlsChannelCredentials;
+import java.io.File;
+import java.io.IOException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -51,6 +55,10 @@ public final class Sender {
     public static final class Options {
         public String target = "localhost:9317";
         public String token = "";
+        /** Connect with TLS, verifying the collector's certificate. */
+        public boolean tls;
+        /** PEM file of the CA that signed the collector's certificate; empty: the JVM's trust store. */
+        public String caFile = "";
         public int batchMaxSpans = 512;
         public int batchMaxPoints = 2000;
         public int batchMaxBytes = 1024 * 1024;
@@ -397,12 +405,16 @@ public final class Sender {
         }
     }
 
+    private boolean caWarned;
+
     private ManagedChannel newChannel() {
         eventLoop = new NioEventLoopGroup(1, daemonThreads("peephole-grpc-io"));
         callbacks = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 daemonThreads("peephole-grpc"));
-        return NettyChannelBuilder.forTarget(options.target)
-                .usePlaintext()
+        NettyChannelBuilder builder = options.tls
+                ? NettyChannelBuilder.forTarget(options.target, tlsCredentials())
+                : NettyChannelBuilder.forTarget(options.target).usePlaintext();
+        return builder
                 .eventLoopGroup(eventLoop)
                 .channelType(NioSocketChannel.class)
                 .executor(callbacks)
@@ -410,6 +422,24 @@ public final class Sender {
                 .maxInboundMessageSize(4 * 1024 * 1024)
                 .keepAliveTime(30, TimeUnit.SECONDS)
                 .build();
+    }
+
+    /** TLS that verifies the collector's certificate (and host name) against {@code ca} or the JVM's trust store. */
+    private ChannelCredentials tlsCredentials() {
+        TlsChannelCredentials.Builder b = TlsChannelCredentials.newBuilder();
+        if (!options.caFile.isEmpty()) {
+            try {
+                b.trustManager(new File(options.caFile));
+            } catch (IOException | RuntimeException e) {
+                // Not plaintext instead: the JVM's trust store, so the handshake fails visibly unless it trusts the collector.
+                if (!caWarned) {
+                    Log.warn("CA file " + options.caFile + " could not be read (" + e.getMessage()
+                            + "); verifying the collector against the JVM's trust store");
+                    caWarned = true;
+                }
+            }
+        }
+        return b.build();
     }
 
     static ThreadFactory daemonThreads(String name) {

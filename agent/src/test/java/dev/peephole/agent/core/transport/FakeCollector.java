@@ -35,6 +35,11 @@ final class FakeCollector implements AutoCloseable {
     private final Server server;
 
     FakeCollector(int port) throws Exception {
+        this(port, null);
+    }
+
+    /** With {@code credentials} (e.g. TLS) on its listener; null: plaintext. */
+    FakeCollector(int port, io.grpc.ServerCredentials credentials) throws Exception {
         AgentServiceGrpc.AgentServiceImplBase impl = new AgentServiceGrpc.AgentServiceImplBase() {
             @Override
             public StreamObserver<AgentMessage> connect(StreamObserver<CollectorMessage> responses) {
@@ -77,7 +82,8 @@ final class FakeCollector implements AutoCloseable {
                 return Contexts.interceptCall(Context.current().withValue(AUTH, a), call, headers, next);
             }
         };
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+        server = (credentials == null ? NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
+                : NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port), credentials))
                 .addService(ServerInterceptors.intercept(impl, auth)).build().start();
     }
 
