@@ -9,8 +9,9 @@ import * as traces from './views/traces.js';
 import * as agents from './views/agents.js';
 import * as alerts from './views/alerts.js';
 import * as security from './views/security.js';
+import * as dashboards from './views/dashboards.js';
 
-// The views in navigation order. Views other slices add (dashboards) join here.
+// The views in navigation order.
 // live: re-rendered when new data was committed (trace search results stay as searched).
 const VIEWS = [
   { id: 'overview', title: 'Overview', module: overview, live: true },
@@ -20,6 +21,7 @@ const VIEWS = [
   { id: 'alerts', title: 'Alerts', module: alerts, live: true },
   { id: 'security', title: 'Security', module: security, live: true },
   { id: 'agents', title: 'Agents', module: agents, live: true },
+  { id: 'dashboards', title: 'Dashboards', module: dashboards, live: true },
 ];
 const LIVE_MIN_INTERVAL_MS = 5000;
 /** No live re-render within this long after the user touched the page (typing, clicking, selecting). */

@@ -26,6 +26,7 @@ public record DashboardDefinition(@JsonProperty("title") String title,
     public static final int MAX_THRESHOLDS = 10;
     public static final int MAX_TITLE = 200;
     public static final int MAX_QUERY = 4000;
+    public static final long MAX_STEP_SECONDS = 86400;
     public static final Set<String> TYPES = Set.of("line", "area", "bar", "stat", "table");
     /** The units the UI formats values in ("" is a plain number). */
     public static final Set<String> UNITS = Set.of("", "s", "bytes", "bytes/s", "ratio", "/s");
@@ -40,12 +41,16 @@ public record DashboardDefinition(@JsonProperty("title") String title,
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
-    /** One chart: a PromQL query, how it is drawn, the unit of its values and threshold lines. */
+    /**
+     * One chart: a PromQL query, how it is drawn, the unit of its values, an optional fixed step in
+     * seconds (else the UI's step for the range) and threshold lines.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Panel(@JsonProperty("title") String title,
                         @JsonProperty("query") String query,
                         @JsonProperty("type") String type,
                         @JsonProperty("unit") String unit,
+                        @JsonProperty("step") Long step,
                         @JsonProperty("thresholds") List<Threshold> thresholds) {
     }
 
@@ -114,6 +119,9 @@ public record DashboardDefinition(@JsonProperty("title") String title,
         if (!UNITS.contains(unit)) {
             throw new Invalid(at + ".unit \"" + unit + "\" is not one of \"\", s, bytes, bytes/s, ratio, /s");
         }
+        if (p.step() != null && (p.step() < 1 || p.step() > MAX_STEP_SECONDS)) {
+            throw new Invalid(at + ".step must be 1 to " + MAX_STEP_SECONDS + " seconds");
+        }
         List<Threshold> thresholds = p.thresholds() == null ? List.of() : p.thresholds();
         if (thresholds.size() > MAX_THRESHOLDS) {
             throw new Invalid(at + " has " + thresholds.size() + " thresholds; at most " + MAX_THRESHOLDS);
@@ -128,7 +136,7 @@ public record DashboardDefinition(@JsonProperty("title") String title,
                 throw new Invalid(tAt + ".color must be a colour like #ef4444");
             }
         }
-        return new Panel(title, query, type, unit, List.copyOf(thresholds));
+        return new Panel(title, query, type, unit, p.step(), List.copyOf(thresholds));
     }
 
     private static String text(String value, String field, int max) throws Invalid {

@@ -212,6 +212,8 @@ class DashboardsApiTest {
         bad.put("{\"title\": \"x\", \"panels\": [{\"title\": \"p\", \"query\": \"up\", \"thresholds\": {\"value\": 1}}]}",
                 "wrong type of value at panels[0].thresholds");
         bad.put("{\"title\": \"x\", \"panels\": []} {}", "not valid JSON");
+        bad.put("{\"title\": \"x\", \"panels\": [{\"title\": \"p\", \"query\": \"up\", \"step\": 0}]}", "panels[0].step must be 1 to 86400");
+        bad.put("{\"title\": \"x\", \"panels\": [{\"title\": \"p\", \"query\": \"up\", \"step\": 1.5}]}", "wrong type of value at panels[0].step");
         long before = data(http.get("/api/v1/dashboards", ADMIN)).size();
         for (Map.Entry<String, String> e : bad.entrySet()) {
             HttpResponse<String> r = http.send("POST", "/api/v1/dashboards", ADMIN, e.getKey());
@@ -234,6 +236,10 @@ class DashboardsApiTest {
         assertThat(data(minimal).at("/panels/0/type").asText()).isEqualTo("line");
         assertThat(data(minimal).at("/panels/0/unit").asText()).isEqualTo("");
         assertThat(data(minimal).at("/panels/0/thresholds")).isEmpty();
+        assertThat(data(minimal).at("/panels/0").has("step")).isFalse();
+        HttpResponse<String> stepped = http.send("POST", "/api/v1/dashboards", ADMIN,
+                "{\"title\": \"s\", \"panels\": [{\"title\": \"p\", \"query\": \"up\", \"step\": 15}]}");
+        assertThat(data(stepped).at("/panels/0/step").asLong()).isEqualTo(15);
     }
 
     @Test
