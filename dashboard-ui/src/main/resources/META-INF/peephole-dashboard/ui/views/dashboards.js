@@ -32,10 +32,10 @@ export async function render(ctx) {
   return renderDashboard(ctx, draft);
 }
 
+/** The range shown, for links: relative (range=1h) or absolute (from, to in ms). */
 function keepRange(ctx) {
-  const keep = {};
-  for (const k of ['range', 'from', 'to']) if (ctx.params[k]) keep[k] = ctx.params[k];
-  return keep;
+  if (ctx.range.rel) return { range: ctx.range.rel };
+  return { from: String(ctx.range.from), to: String(ctx.range.to) };
 }
 
 function linkTo(ctx, id) {
@@ -124,7 +124,8 @@ function move(ctx, from, to) {
 
 async function renderDashboard(ctx, d) {
   const edit = d.canEdit;
-  const root = h('section', { 'aria-labelledby': 'dash-title', id: 'dashboard', dataset: { id: String(d.id), dirty: String(d.dirty) } });
+  // (the shell gives the view's root its id: #view-dashboards)
+  const root = h('section', { 'aria-labelledby': 'dash-title', class: 'dashboard', dataset: { dashboard: String(d.id), dirty: String(d.dirty) } });
   root.appendChild(h('p', { class: 'meta' }, h('a', { href: `#/dashboards?${new URLSearchParams(keepRange(ctx))}`, id: 'dash-back' }, 'All dashboards')));
   root.appendChild(h('h1', { id: 'dash-title' }, d.title));
   root.appendChild(h('p', { class: 'meta', id: 'dash-meta' }, `by ${d.owner} · saved ${new Date(d.updatedAt).toLocaleString()} by ${d.updatedBy}`
