@@ -346,6 +346,35 @@ class CustomDashboardsBrowserIT {
         screenshot("dashboards-100k-points-1280");
     }
 
+    @Test
+    @Order(6)
+    void theDashboardFitsAPhonesWidthInTheDarkTheme() throws Exception {
+        // headless Chromium's windows are at least 500 px wide: a phone's 390 px through device emulation
+        driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                Map.of("width", 390, "height", 844, "deviceScaleFactor", 1, "mobile", true));
+        try {
+            driver.get(collector.uri("/#/dashboards?id=" + dashboardId + "&range=15m").toString());
+            waitForView("dashboards");
+            waitFor(60, d -> panelTitles().size() == 4 && points(".dash-panel[data-index='1']") > 0);
+            click("#theme");
+            waitFor(10, d -> "dark".equals(js("return document.documentElement.dataset.theme")));
+            waitForView("dashboards");
+            waitFor(60, d -> points(".dash-panel[data-index='1']") > 0);
+            assertThat(((Number) js("return window.innerWidth")).longValue()).isEqualTo(390L);
+            long scrollWidth = ((Number) js("return document.documentElement.scrollWidth")).longValue();
+            assertThat(scrollWidth).as("no sideways scrolling at 390 px").isLessThanOrEqualTo(390);
+            long height = ((Number) js("return document.documentElement.scrollHeight")).longValue();
+            driver.executeCdpCommand("Emulation.setDeviceMetricsOverride",
+                    Map.of("width", 390, "height", (int) Math.min(6000, height), "deviceScaleFactor", 1, "mobile", true));
+            Files.write(shots.resolve("dashboards-custom-390-dark.png"), driver.getScreenshotAs(OutputType.BYTES));
+        } finally {
+            driver.executeCdpCommand("Emulation.clearDeviceMetricsOverride", Map.of());
+            if ("dark".equals(js("return document.documentElement.dataset.theme"))) {
+                click("#theme");
+            }
+        }
+    }
+
     // ---- helpers ----
 
     static void addPanel(String title, String query, String type, String unit, String threshold) {
