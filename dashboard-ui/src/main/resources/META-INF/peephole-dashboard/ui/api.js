@@ -17,6 +17,10 @@ export async function api(path, options = {}) {
   if (options.json !== undefined) {
     headers['Content-Type'] = 'application/json';
     body = JSON.stringify(options.json);
+  } else if (options.jsonText !== undefined) {
+    // a JSON document as the user gave it (an imported file): the server checks it
+    headers['Content-Type'] = 'application/json';
+    body = options.jsonText;
   } else if (options.form) {
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(options.form).toString();

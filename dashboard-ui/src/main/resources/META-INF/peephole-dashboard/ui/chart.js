@@ -41,15 +41,49 @@ export function align(result, start, end, step, legend) {
 
 /** The data of a chart as a table in a closed <details> (screen readers and keyboard users open it). */
 export function dataTable(title, data, unit) {
-  const rows = data.xs.map((t, i) => [fmtTime(t), ...data.ys.map((col) => fmtValue(col[i], unit))])
-    .filter((r, i) => data.ys.some((col) => col[i] !== null));
+  const filled = [];
+  for (let i = 0; i < data.xs.length; i += 1) if (data.ys.some((col) => col[i] !== null)) filled.push(i);
+  // a huge series (a custom panel with a small step) keeps the page light: the first rows, the CSV has all
+  const shown = filled.slice(0, TABLE_MAX_ROWS);
+  const rows = shown.map((i) => [fmtTime(data.xs[i]), ...data.ys.map((col) => fmtValue(col[i], unit))]);
   const tbl = table(title, ['Time', ...data.labels], rows, { class: 'data-table' });
-  return h('details', { class: 'table-alt' }, h('summary', null, 'Data table'), tbl);
+  const note = filled.length > shown.length ? h('p', { class: 'meta' }, `The first ${shown.length} of ${filled.length} rows.`) : null;
+  return h('details', { class: 'table-alt' }, h('summary', null, 'Data table'), tbl, note);
+}
+
+const TABLE_MAX_ROWS = 1000;
+
+/** The series drawn for a chart type: line, area (filled line) or bar. */
+function seriesPaths(type, color) {
+  if (type === 'bar') return { paths: uPlot.paths.bars({ size: [0.8, 40] }), fill: `${color}b0`, points: { show: false } };
+  if (type === 'area') return { fill: `${color}33` };
+  return {};
+}
+
+/** Horizontal threshold lines [{value, color}] over the plot area, dashed, after the series are drawn. */
+function drawThresholds(u, thresholds) {
+  const g = u.ctx;
+  const { left, top, width, height } = u.bbox;
+  g.save();
+  g.beginPath();
+  g.rect(left, top, width, height);
+  g.clip();
+  g.lineWidth = Math.max(1, devicePixelRatio);
+  g.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+  for (const t of thresholds) {
+    const y = Math.round(u.valToPos(t.value, 'y', true));
+    g.strokeStyle = t.color;
+    g.beginPath();
+    g.moveTo(left, y);
+    g.lineTo(left + width, y);
+    g.stroke();
+  }
+  g.restore();
 }
 
 /**
  * A chart panel: title, uPlot canvas, a toggleable table of the data. data = {xs, ys, labels}.
- * opts: unit, height, sparkline, onZoom(fromSec, toSec).
+ * opts: unit, height, sparkline, onZoom(fromSec, toSec), type ('line', 'area', 'bar'), thresholds [{value, color}].
  */
 export function chart(title, data, opts = {}) {
   const id = uid('chart');
@@ -69,7 +103,15 @@ export function chart(title, data, opts = {}) {
     width: 1.5,
     spanGaps: false,
     value: (u, v) => fmtValue(v, opts.unit),
+    ...seriesPaths(opts.type, PALETTE[i % PALETTE.length]),
   })));
+  const thresholds = opts.thresholds || [];
+  // the y range takes in the threshold lines, so each is visible
+  const withThresholds = (min, max) => {
+    let lo = min; let hi = max;
+    for (const t of thresholds) { lo = Math.min(lo, t.value); hi = Math.max(hi, t.value); }
+    return [lo, hi];
+  };
   const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid } };
   const options = {
     width: 400,
@@ -80,8 +122,10 @@ export function chart(title, data, opts = {}) {
     select: { show: true },
     // ratios start at 0 and keep a visible span when all are 0
     scales: opts.unit === 'ratio'
-      ? { x: { time: true }, y: { range: (u, min, max) => [Math.min(0, min), max > 0 ? max * 1.1 : 0.01] } }
-      : { x: { time: true } },
+      ? { x: { time: true }, y: { range: (u, min, max) => { const [lo, hi] = withThresholds(min, max); return [Math.min(0, lo), hi > 0 ? hi * 1.1 : 0.01]; } } }
+      : thresholds.length || opts.type === 'bar'
+        ? { x: { time: true }, y: { range: (u, min, max) => uPlot.rangeNum(...withThresholds(opts.type === 'bar' ? Math.min(0, min) : min, max), 0.1, true) } }
+        : { x: { time: true } },
     axes: opts.sparkline
       ? [{ show: false }, { show: false }]
       : [axis, {
@@ -91,6 +135,7 @@ export function chart(title, data, opts = {}) {
         values: (u, vals) => vals.map((v) => fmtValue(v, opts.unit)),
       }],
     hooks: {
+      draw: thresholds.length ? [(u) => drawThresholds(u, thresholds)] : [],
       setSelect: [(u) => {
         if (u.select.width < 4 || !opts.onZoom) return;
         const from = u.posToVal(u.select.left, 'x');

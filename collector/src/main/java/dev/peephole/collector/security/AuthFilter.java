@@ -39,6 +39,8 @@ public class AuthFilter {
             "/api/v1/query", "/api/v1/query_range", "/api/v1/series", "/api/v1/labels");
     /** Any user may manage their own API tokens. */
     private static final Set<String> SELF_SERVICE_PATHS = Set.of("/api/v1/tokens", SESSION_PATH);
+    /** Any user may create dashboards; the controller lets only the owner and admins change one. */
+    private static final String DASHBOARDS_PATH = "/api/v1/dashboards";
 
     private final Authenticator authenticator;
     private final LoginRateLimiter limiter;
@@ -146,7 +148,8 @@ public class AuthFilter {
         if (m == HttpMethod.POST && (READ_ONLY_POSTS.contains(path) || path.startsWith("/api/v1/label/"))) {
             return false;
         }
-        return !SELF_SERVICE_PATHS.contains(path) && !path.startsWith("/api/v1/tokens/");
+        return !SELF_SERVICE_PATHS.contains(path) && !path.startsWith("/api/v1/tokens/")
+                && !DASHBOARDS_PATH.equals(path) && !path.startsWith(DASHBOARDS_PATH + "/");
     }
 
     private static String[] decodeBasic(String encoded) {
