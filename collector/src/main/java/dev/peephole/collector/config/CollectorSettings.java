@@ -60,7 +60,7 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_OTLP_EXPORT_ENDPOINT", "unset", "forward every stored span over OTLP to this URL (Jaeger, any OTLP receiver), e.g. http://jaeger:4317", false),
             new Setting("PEEPHOLE_OTLP_EXPORT_PROTOCOL", "grpc", "grpc, or http/protobuf (an endpoint without a path gets /v1/traces)", false),
             new Setting("PEEPHOLE_OTLP_EXPORT_HEADERS", "unset", "headers sent with every export, name=value,name2=value2 (secret: never logged or shown)", true),
-            new Setting("PEEPHOLE_OTLP_EXPORT_CERTIFICATE", "unset", "PEM file of the CA certificates trusted for an https:// endpoint (default: the JVM's)", false),
+            new Setting("PEEPHOLE_OTLP_EXPORT_CERTIFICATE", "the JVM's trust store", "PEM file of the CA certificates trusted for an https:// endpoint", false),
             new Setting("PEEPHOLE_OTLP_EXPORT_CLIENT_CERTIFICATE", "unset", "PEM file of a client certificate for mutual TLS (with PEEPHOLE_OTLP_EXPORT_CLIENT_KEY)", false),
             new Setting("PEEPHOLE_OTLP_EXPORT_CLIENT_KEY", "unset", "PEM file of the client certificate's PKCS#8 private key", false),
             new Setting("PEEPHOLE_OTLP_EXPORT_COMPRESSION", "none", "none or gzip", false),
