@@ -18,7 +18,6 @@ import dev.peephole.proto.v1.SpanKind;
 import dev.peephole.proto.v1.StatusCode;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
-import io.opentelemetry.proto.trace.v1.Status;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -234,8 +233,6 @@ class OtlpExportTest {
             assertThat(r.headers()).containsEntry("authorization", "Bearer jaeger-s3cret")
                     .containsEntry("x-scope-orgid", "tenant-7");
         }
-        assertThat(got.get(0).span().getStatus().getCode()).isIn(Status.StatusCode.STATUS_CODE_OK,
-                Status.StatusCode.STATUS_CODE_ERROR, Status.StatusCode.STATUS_CODE_UNSET);
 
         // The same batch again (a lost ack): stored once, so forwarded once; then a new batch.
         agent.sendBatch(first);
@@ -314,7 +311,6 @@ class OtlpExportTest {
         // The receiver comes up on that port: spans flow again.
         OtlpReceiver receiver = OtlpReceiver.grpc(port);
         toClose.add(receiver);
-        ByteString traceId = newTraceId();
         ByteString[] later = new ByteString[1];
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         List<OtlpReceiver.Received> got = List.of();
@@ -327,7 +323,6 @@ class OtlpExportTest {
         assertThat(got).as("spans forwarded once the receiver is back").hasSize(3);
         assertResource(got.get(0), "doorbell-down", "export-down-1");
         assertThat(metric(http, "peephole_otlp_export_spans_total{outcome=\"exported\"}")).isGreaterThanOrEqualTo(3.0);
-        assertThat(traceId).isNotNull();
     }
 
     @Test

@@ -47,7 +47,6 @@ final class OtlpReceiver implements AutoCloseable {
     }
 
     private final List<Received> spans = new CopyOnWriteArrayList<>();
-    private final List<Map<String, String>> requestHeaders = new CopyOnWriteArrayList<>();
     private Server grpc;
     private HttpServer http;
     int port;
@@ -81,7 +80,6 @@ final class OtlpReceiver implements AutoCloseable {
             @Override
             public void export(ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> out) {
                 Map<String, String> h = headersKey.get();
-                r.requestHeaders.add(h);
                 collect(request, h, r.spans);
                 out.onNext(ExportTraceServiceResponse.getDefaultInstance());
                 out.onCompleted();
@@ -134,7 +132,6 @@ final class OtlpReceiver implements AutoCloseable {
                     in = new GZIPInputStream(in);
                 }
                 ExportTraceServiceRequest request = ExportTraceServiceRequest.parseFrom(in.readAllBytes());
-                r.requestHeaders.add(h);
                 collect(request, h, r.spans);
                 byte[] body = ExportTraceServiceResponse.getDefaultInstance().toByteArray();
                 exchange.getResponseHeaders().set("Content-Type", "application/x-protobuf");
@@ -149,10 +146,6 @@ final class OtlpReceiver implements AutoCloseable {
         server.start();
         r.http = server;
         return r;
-    }
-
-    List<Map<String, String>> requests() {
-        return requestHeaders;
     }
 
     private static void collect(ExportTraceServiceRequest request, Map<String, String> headers, List<Received> into) {
