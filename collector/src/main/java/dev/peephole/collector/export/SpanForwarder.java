@@ -11,6 +11,7 @@ import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporterBuilder;
 import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.MemoryMode;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
@@ -23,6 +24,8 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -32,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * Forwards every stored span over OTLP ({@code PEEPHOLE_OTLP_EXPORT_ENDPOINT}) with the
  * OpenTelemetry exporters, gRPC or HTTP/protobuf. Ingest only {@link #offer}s committed
  * spans to a bounded queue (counted in spans) and never waits: what does not fit is dropped
- * and counted. One export thread sends the queue in batches; the exporter retries a failed
+ * and counted. One export thread sends the queue in batches, up to four requests on the way
+ * at once; the exporter retries a failed
  * request with backoff (its {@link RetryPolicy}); a batch that still fails is counted as
  * failed and the thread goes on with the next, so a dead receiver costs the queue's spans,
  * never ingest's time, and spans flow again as soon as it is back.
@@ -61,7 +65,10 @@ public class SpanForwarder {
     private volatile boolean running = true;
     private volatile long giveUpAtNanos = Long.MAX_VALUE;
     /** Whether the last request failed; failures are logged once until one succeeds again. */
-    private boolean failing;
+    private final AtomicBoolean failing = new AtomicBoolean();
+    /** Export requests on the way at most; each is bounded by the exporter's timeout and retries. */
+    private static final int MAX_IN_FLIGHT = 4;
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
 
     public SpanForwarder(OtlpExportSettings settings, MeterRegistry meters) {
         this.settings = settings;
@@ -106,6 +113,8 @@ public class SpanForwarder {
     private static SpanExporter grpcExporter(OtlpExportSettings s) {
         OtlpGrpcSpanExporterBuilder b = OtlpGrpcSpanExporter.builder()
                 .setEndpoint(s.exporterEndpoint())
+                // several requests at once: each must own its data
+                .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
                 .setTimeout(s.timeout())
                 .setCompression(s.compression())
                 .setRetryPolicy(retryPolicy(s))
@@ -125,6 +134,8 @@ public class SpanForwarder {
     private static SpanExporter httpExporter(OtlpExportSettings s) {
         OtlpHttpSpanExporterBuilder b = OtlpHttpSpanExporter.builder()
                 .setEndpoint(s.exporterEndpoint())
+                // several requests at once: each must own its data
+                .setMemoryMode(MemoryMode.IMMUTABLE_DATA)
                 .setTimeout(s.timeout())
                 .setCompression(s.compression())
                 .setRetryPolicy(retryPolicy(s))
@@ -222,34 +233,42 @@ public class SpanForwarder {
             failed.add(spans.size());
             return;
         }
+        // A few requests at a time: one slow round trip does not hold the others back.
+        inFlight.acquireUninterruptibly();
         CompletableResultCode result;
         try {
             result = exporter.export(spans);
         } catch (RuntimeException e) {
             result = CompletableResultCode.ofExceptionalFailure(e);
         }
-        // Each attempt is bounded by the timeout, the waits between them by the backoff.
-        long waitMillis = settings.timeout().toMillis() * settings.retryAttempts()
-                + MAX_RETRY_BACKOFF.plus(settings.retryBackoff()).toMillis() * settings.retryAttempts() + 1_000;
-        result.join(waitMillis, TimeUnit.MILLISECONDS);
+        CompletableResultCode done = result;
+        int n = spans.size();
+        result.whenComplete(() -> {
+            try {
+                finished(done, n);
+            } finally {
+                inFlight.release();
+            }
+        });
+    }
+
+    /** Counts and logs one finished request (on the exporter's thread). */
+    private void finished(CompletableResultCode result, int n) {
         if (result.isSuccess()) {
-            exported.add(spans.size());
+            exported.add(n);
             requestsOk.increment();
-            if (failing) {
-                failing = false;
+            if (failing.compareAndSet(true, false)) {
                 LOG.info("Span export to {} works again", settings.endpointForLogs());
             }
             return;
         }
-        failed.add(spans.size());
+        failed.add(n);
         requestsFailed.increment();
-        if (!failing) {
-            failing = true;
+        if (failing.compareAndSet(false, true)) {
             Throwable cause = result.getFailureThrowable();
             LOG.warn("Span export to {} failed, {} spans lost ({}); logged again only after it works",
-                    settings.endpointForLogs(), spans.size(),
-                    !result.isDone() ? "no answer in " + waitMillis + " ms"
-                            : cause == null ? "refused" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
+                    settings.endpointForLogs(), n,
+                    cause == null ? "refused" : cause.getClass().getSimpleName() + ": " + cause.getMessage());
         }
     }
 
@@ -278,6 +297,7 @@ public class SpanForwarder {
         running = false;
         try {
             thread.join(FLUSH_ON_STOP_MILLIS + 2_000);
+            inFlight.tryAcquire(MAX_IN_FLIGHT, 2, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
@@ -46,7 +45,7 @@ final class OtlpReceiver implements AutoCloseable {
     record Received(Resource resource, String scope, Span span, Map<String, String> headers) {
     }
 
-    private final List<Received> spans = new CopyOnWriteArrayList<>();
+    private final java.util.Queue<Received> spans = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private Server grpc;
     private HttpServer http;
     int port;
@@ -148,7 +147,7 @@ final class OtlpReceiver implements AutoCloseable {
         return r;
     }
 
-    private static void collect(ExportTraceServiceRequest request, Map<String, String> headers, List<Received> into) {
+    private static void collect(ExportTraceServiceRequest request, Map<String, String> headers, java.util.Queue<Received> into) {
         for (ResourceSpans rs : request.getResourceSpansList()) {
             for (ScopeSpans ss : rs.getScopeSpansList()) {
                 for (Span s : ss.getSpansList()) {
