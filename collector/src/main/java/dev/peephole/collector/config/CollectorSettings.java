@@ -66,7 +66,19 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_TLS_GRPC_CERT", "unset", "certificate of the agent protocol listener only (with PEEPHOLE_TLS_GRPC_KEY); wins over PEEPHOLE_TLS_CERT", false),
             new Setting("PEEPHOLE_TLS_GRPC_KEY", "unset", "private key of PEEPHOLE_TLS_GRPC_CERT", false),
             new Setting("PEEPHOLE_TLS_HTTP_CERT", "unset", "certificate of the HTTP listener only (with PEEPHOLE_TLS_HTTP_KEY); HTTPS then replaces HTTP on PEEPHOLE_HTTP_PORT", false),
-            new Setting("PEEPHOLE_TLS_HTTP_KEY", "unset", "private key of PEEPHOLE_TLS_HTTP_CERT", false));
+            new Setting("PEEPHOLE_TLS_HTTP_KEY", "unset", "private key of PEEPHOLE_TLS_HTTP_CERT", false),
+            new Setting("PEEPHOLE_OTLP_EXPORT_ENDPOINT", "unset", "forward every stored span over OTLP to this URL (Jaeger, any OTLP receiver), e.g. http://jaeger:4317", false),
+            new Setting("PEEPHOLE_OTLP_EXPORT_PROTOCOL", "grpc", "grpc, or http/protobuf (an endpoint without a path gets /v1/traces)", false),
+            new Setting("PEEPHOLE_OTLP_EXPORT_HEADERS", "unset", "headers sent with every export, name=value,name2=value2 (secret: never logged or shown)", true),
+            new Setting("PEEPHOLE_OTLP_EXPORT_CERTIFICATE", "the JVM's trust store", "PEM file of the CA certificates trusted for an https:// endpoint", false),
+            new Setting("PEEPHOLE_OTLP_EXPORT_CLIENT_CERTIFICATE", "unset", "PEM file of a client certificate for mutual TLS (with PEEPHOLE_OTLP_EXPORT_CLIENT_KEY)", false),
+            new Setting("PEEPHOLE_OTLP_EXPORT_CLIENT_KEY", "unset", "PEM file of the client certificate's PKCS#8 private key", false),
+            new Setting("PEEPHOLE_OTLP_EXPORT_COMPRESSION", "none", "none or gzip", false),
+            new Setting("PEEPHOLE_OTLP_EXPORT_TIMEOUT", "10s", "time limit of one export request", false),
+            new Setting("PEEPHOLE_OTLP_EXPORT_QUEUE_SIZE", "10000", "spans waiting for export; what does not fit is dropped and counted (peephole_otlp_export_spans_total{outcome=\"dropped\"})", false),
+            new Setting("PEEPHOLE_OTLP_EXPORT_BATCH_SIZE", "512", "spans sent in one export request at most", false),
+            new Setting("PEEPHOLE_OTLP_EXPORT_RETRY_ATTEMPTS", "5", "attempts of one export request (1 to 5) before its spans count as failed", false),
+            new Setting("PEEPHOLE_OTLP_EXPORT_RETRY_BACKOFF", "1s", "wait before the first retry; then 1.5 times longer each time, at most 5s (or this)", false));
 
     private CollectorSettings() {
     }

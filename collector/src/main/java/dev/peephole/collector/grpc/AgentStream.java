@@ -2,6 +2,7 @@ package dev.peephole.collector.grpc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.peephole.collector.agents.AgentRegistry;
+import dev.peephole.collector.export.AgentSpans;
 import dev.peephole.collector.ingest.AgentIdentity;
 import dev.peephole.collector.ingest.BatchPreparer;
 import dev.peephole.collector.ingest.IngestStats;
@@ -36,6 +37,8 @@ final class AgentStream implements StreamObserver<byte[]> {
     private final AgentStreams streams;
     private final Object lock = new Object();
     private AgentIdentity identity;
+    /** The OpenTelemetry resource of this agent's spans when they are forwarded over OTLP, else null. */
+    private AgentSpans.AgentResource exportResource;
     private int inFlight;
     private boolean halfClosed;
     private boolean finished;
@@ -99,6 +102,7 @@ final class AgentStream implements StreamObserver<byte[]> {
         }
         identity = new AgentIdentity(hello.getAgentId(), hello.getSessionId(), hello.getServiceName(),
                 hello.getHostName());
+        exportResource = preparer.exportResourceOf(hello);
         streams.register(identity.agentId(), this);
         settingsVersion = settings.getVersion();
         send(CollectorMessage.newBuilder().setSettings(settings).build());
@@ -111,7 +115,8 @@ final class AgentStream implements StreamObserver<byte[]> {
         }
         PreparedBatch prepared;
         try {
-            prepared = preparer.prepare(identity, message.getBatch(), System.currentTimeMillis() * 1_000_000L);
+            prepared = preparer.prepare(identity, message.getBatch(), System.currentTimeMillis() * 1_000_000L,
+                    exportResource);
         } catch (InvalidBatchException e) {
             stats.messagesInvalid.increment();
             finish(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));

@@ -2,6 +2,8 @@ package dev.peephole.collector.ingest;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.peephole.collector.export.AgentSpans;
+import dev.peephole.collector.export.SpanForwarder;
 import dev.peephole.collector.storage.PgBinaryCopy;
 import dev.peephole.proto.v1.AnyValue;
 import dev.peephole.proto.v1.Batch;
@@ -56,12 +58,29 @@ public class BatchPreparer {
     private final java.util.concurrent.ConcurrentHashMap<SeriesIdentity, SeriesNames> seriesNames =
             new java.util.concurrent.ConcurrentHashMap<>();
 
-    public BatchPreparer(IngestLimits limits, IngestStats stats) {
+    private final SpanForwarder forwarder;
+
+    public BatchPreparer(IngestLimits limits, IngestStats stats, SpanForwarder forwarder) {
         this.limits = limits;
         this.stats = stats;
+        this.forwarder = forwarder;
+    }
+
+    /** The resource an agent's spans are forwarded with over OTLP, or null when they are not forwarded. */
+    public AgentSpans.AgentResource exportResourceOf(dev.peephole.proto.v1.Hello hello) {
+        return forwarder.resourceOf(hello);
     }
 
     public PreparedBatch prepare(AgentIdentity agent, Batch batch, long nowNanos) throws InvalidBatchException {
+        return prepare(agent, batch, nowNanos, null);
+    }
+
+    /**
+     * As {@link #prepare(AgentIdentity, Batch, long)}; with an {@code exportResource} (spans are
+     * forwarded over OTLP) the batch also carries its accepted spans for the forwarder.
+     */
+    public PreparedBatch prepare(AgentIdentity agent, Batch batch, long nowNanos,
+                                 AgentSpans.AgentResource exportResource) throws InvalidBatchException {
         if (batch.getSequence() == 0) {
             throw new InvalidBatchException("batch sequence must start at 1");
         }
@@ -87,6 +106,7 @@ public class BatchPreparer {
         PgBinaryCopy securityEvents = null;
         Map<SecurityEventMapping.TotalKey, Integer> securityCounts = Map.of();
         ByteArrayOutputStream json = new ByteArrayOutputStream(256);
+        List<Span> exportSpans = exportResource == null ? null : new ArrayList<>(batch.getSpansCount());
         for (Span s : batch.getSpansList()) {
             validateSpan(s);
             if (s.getStartTimeUnixNano() < minTime || s.getStartTimeUnixNano() > maxTime) {
@@ -110,6 +130,9 @@ public class BatchPreparer {
                     .jsonb(s.getEventsCount() == 0 ? null : eventsJson(s.getEventsList(), json))
                     .text(agent.agentId())
                     .text(agent.hostName());
+            if (exportSpans != null) {
+                exportSpans.add(s);
+            }
             String securityKind = SecurityEventMapping.kindOf(s);
             if (securityKind != null) {
                 if (securityEvents == null) {
@@ -127,7 +150,8 @@ public class BatchPreparer {
                     + limits.maxTimeSkewNanos() / 3_600_000_000_000L + " h from now");
         }
         return new PreparedBatch(agent.agentId(), agent.sessionId(), batch.getSequence(), points, spanRows,
-                spanRows.rows(), metadata, rejectedPoints, rejectedSpans, reasons, operations, securityEvents, securityCounts);
+                spanRows.rows(), metadata, rejectedPoints, rejectedSpans, reasons, operations, securityEvents, securityCounts,
+                exportSpans == null || exportSpans.isEmpty() ? null : new AgentSpans(exportResource, exportSpans));
     }
 
     private int prepareMetric(AgentIdentity agent, MetricSeries m, long minTime, long maxTime,

@@ -1,6 +1,7 @@
 package dev.peephole.collector.ingest;
 
 import dev.peephole.collector.db.ConnectionPool;
+import dev.peephole.collector.export.SpanForwarder;
 import dev.peephole.collector.storage.PgBinaryCopy;
 import dev.peephole.collector.storage.StorageReadiness;
 import io.micronaut.context.annotation.Value;
@@ -64,6 +65,7 @@ public class IngestWriter {
     private final OperationRegistry operations;
     private final StorageReadiness readiness;
     private final IngestStats stats;
+    private final SpanForwarder forwarder;
     private final BlockingQueue<Job> queue;
     private final List<Thread> writers = new ArrayList<>();
     private volatile boolean accepting = true;
@@ -75,8 +77,9 @@ public class IngestWriter {
                         StorageReadiness readiness, IngestStats stats,
                         @Value("${peephole.ingest.writers:2}") int writerCount,
                         @Value("${peephole.ingest.queue.batches:256}") int queueCapacity,
-                        io.micrometer.core.instrument.MeterRegistry meters) {
+                        io.micrometer.core.instrument.MeterRegistry meters, SpanForwarder forwarder) {
         this.dataSource = pool.dataSource();
+        this.forwarder = forwarder;
         this.series = series;
         this.operations = operations;
         this.readiness = readiness;
@@ -313,6 +316,8 @@ public class IngestWriter {
                 stats.batchesDuplicate.increment();
             } else {
                 stats.batchesCommitted.increment();
+                // Stored: forwarded over OTLP too (never waits; what does not fit is dropped and counted).
+                forwarder.offer(group.get(i).batch().exportSpans());
             }
             group.get(i).callback().committed(o);
         }

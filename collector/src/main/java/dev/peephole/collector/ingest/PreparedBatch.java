@@ -1,5 +1,6 @@
 package dev.peephole.collector.ingest;
 
+import dev.peephole.collector.export.ExportableSpans;
 import dev.peephole.collector.storage.PgBinaryCopy;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,8 @@ import java.util.Map;
  * @param securityEvents rows of {@code security_events} from the batch's recognition spans
  *                       ({@link SecurityEventMapping}), stored in the same transaction as the spans
  * @param securityEventCounts how many of those per counter series
+ * @param exportSpans    the batch's stored spans for the OTLP forwarder, offered after the commit;
+ *                       null when spans are not forwarded
  */
 public record PreparedBatch(String agentId,
                             String sessionId,
@@ -28,14 +31,24 @@ public record PreparedBatch(String agentId,
                             List<String> reasons,
                             java.util.Set<SpanOperation> operations,
                             PgBinaryCopy securityEvents,
-                            Map<SecurityEventMapping.TotalKey, Integer> securityEventCounts) {
+                            Map<SecurityEventMapping.TotalKey, Integer> securityEventCounts,
+                            ExportableSpans exportSpans) {
+
+    /** A batch whose spans are not forwarded. */
+    public PreparedBatch(String agentId, String sessionId, long sequence, List<SeriesPoints> points, PgBinaryCopy spans,
+                         int spanCount, Map<String, MetricMetadata> metadata, int rejectedPoints, int rejectedSpans,
+                         List<String> reasons, java.util.Set<SpanOperation> operations, PgBinaryCopy securityEvents,
+                         Map<SecurityEventMapping.TotalKey, Integer> securityEventCounts) {
+        this(agentId, sessionId, sequence, points, spans, spanCount, metadata, rejectedPoints, rejectedSpans, reasons,
+                operations, securityEvents, securityEventCounts, null);
+    }
 
     /** A batch without security events (e.g. from a source that has no recognition spans). */
     public PreparedBatch(String agentId, String sessionId, long sequence, List<SeriesPoints> points, PgBinaryCopy spans,
                          int spanCount, Map<String, MetricMetadata> metadata, int rejectedPoints, int rejectedSpans,
                          List<String> reasons, java.util.Set<SpanOperation> operations) {
         this(agentId, sessionId, sequence, points, spans, spanCount, metadata, rejectedPoints, rejectedSpans, reasons,
-                operations, null, Map.of());
+                operations, null, Map.of(), null);
     }
 
     /** A (service, operation, kind) seen in a batch, for the Jaeger operations list. */
