@@ -26,13 +26,6 @@ public final class SettingsCheck {
     private static final Pattern DURATION_DEFAULT = Pattern.compile("\\d+(ms|s|m|h|d)");
     private static final Pattern INTEGER = Pattern.compile("-?\\d+");
 
-    /**
-     * Keys the product contract names that a collector of this build may not read yet
-     * (the OTLP ingest and export settings): accepted, so deployments that set them start.
-     */
-    static final java.util.Set<String> CONTRACT_KEYS = java.util.Set.of(
-            "PEEPHOLE_OTLP_GRPC_PORT", "PEEPHOLE_OTLP_HTTP_PORT", "PEEPHOLE_OTLP_EXPORT_ENDPOINT");
-
     private SettingsCheck() {
     }
 
@@ -40,16 +33,8 @@ public final class SettingsCheck {
     public static Optional<String> check(Map<String, String> env, Properties systemProperties) {
         for (String name : new TreeMap<>(env).keySet()) {
             if (name.startsWith("PEEPHOLE_") && CollectorSettings.find(name).isEmpty()
-                    && !name.startsWith("PEEPHOLE_AGENT_") && !CONTRACT_KEYS.contains(name)) {
+                    && !name.startsWith("PEEPHOLE_AGENT_")) {
                 return Optional.of(name + ": unknown setting (java -jar peephole-collector.jar --help lists them)");
-            }
-        }
-        for (String key : new java.util.TreeSet<>(CONTRACT_KEYS)) {
-            if (env.containsKey(key) && CollectorSettings.find(key).isEmpty() && key.endsWith("_PORT")) {
-                Optional<String> wrong = checkValue(new CollectorSettings.Setting(key, "0", "", false), env.get(key));
-                if (wrong.isPresent()) {
-                    return Optional.of(key + wrong.get());
-                }
             }
         }
         for (CollectorSettings.Setting s : CollectorSettings.ALL) {

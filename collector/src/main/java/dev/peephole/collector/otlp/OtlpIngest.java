@@ -140,8 +140,9 @@ public class OtlpIngest {
         for (OtlpMapper.Part part : mapped.parts()) {
             PreparedBatch prepared;
             try {
+                // Spans are forwarded over OTLP (when an export endpoint is set) as the agent's are.
                 prepared = preparer.prepare(part.identity(), part.batch().setSequence(sequence.incrementAndGet()).build(),
-                        now);
+                        now, spans ? preparer.exportResourceOf(part.sender()) : null);
             } catch (InvalidBatchException e) {
                 // The mapper refuses what the preparer would; should one slip through, only its resource is lost.
                 LOG.warn("OTLP data of {} not stored: {}", part.identity().serviceName(), e.getMessage());

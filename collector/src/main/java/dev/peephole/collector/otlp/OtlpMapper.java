@@ -63,7 +63,12 @@ final class OtlpMapper {
     }
 
     /** One resource's data: who sent it, and its items in the agent protocol's form. */
-    record Part(AgentIdentity identity, Batch.Builder batch, int items) {
+    /**
+     * One resource's data as an agent batch. {@code sender} describes the resource as an agent's
+     * Hello would (its attributes as resource attributes), so the OTLP forwarder sends the
+     * resource on with the spans.
+     */
+    record Part(AgentIdentity identity, dev.peephole.proto.v1.Hello sender, Batch.Builder batch, int items) {
     }
 
     /** Counts refused items, keeping the first few reasons for the answer. */
@@ -104,6 +109,22 @@ final class OtlpMapper {
         return new AgentIdentity(instance, sessionId, service, host);
     }
 
+    /** The resource as a Hello: identity in its fields, every resource attribute kept beside them. */
+    static dev.peephole.proto.v1.Hello sender(Resource resource, AgentIdentity identity) {
+        dev.peephole.proto.v1.Hello.Builder hello = dev.peephole.proto.v1.Hello.newBuilder()
+                .setAgentId(identity.agentId())
+                .setSessionId(identity.sessionId())
+                .setServiceName(identity.serviceName())
+                .setHostName(identity.hostName());
+        for (KeyValue kv : resource.getAttributesList()) {
+            if (kv.getKey().equals("service.version")) {
+                hello.setServiceVersion(text(kv.getValue()));
+            }
+            hello.addResourceAttributes(attribute(kv));
+        }
+        return hello.build();
+    }
+
     // ------------------------------------------------------------------ traces
 
     static Mapped traces(ExportTraceServiceRequest request, String sessionId, long minTime, long maxTime) {
@@ -112,6 +133,7 @@ final class OtlpMapper {
         int received = 0;
         for (ResourceSpans rs : request.getResourceSpansList()) {
             AgentIdentity identity = identity(rs.getResource(), sessionId);
+            dev.peephole.proto.v1.Hello sender = sender(rs.getResource(), identity);
             Batch.Builder batch = Batch.newBuilder();
             int items = 0;
             for (ScopeSpans ss : rs.getScopeSpansList()) {
@@ -127,7 +149,7 @@ final class OtlpMapper {
                 }
             }
             if (items > 0) {
-                parts.add(new Part(identity, batch, items));
+                parts.add(new Part(identity, sender, batch, items));
             }
         }
         return new Mapped(parts, received, refused.count, refused.reasons);
@@ -252,6 +274,7 @@ final class OtlpMapper {
         int received = 0;
         for (ResourceMetrics rm : request.getResourceMetricsList()) {
             AgentIdentity identity = identity(rm.getResource(), sessionId);
+            dev.peephole.proto.v1.Hello sender = sender(rm.getResource(), identity);
             Batch.Builder batch = Batch.newBuilder();
             int items = 0;
             for (ScopeMetrics sm : rm.getScopeMetricsList()) {
@@ -262,7 +285,7 @@ final class OtlpMapper {
                 }
             }
             if (items > 0) {
-                parts.add(new Part(identity, batch, items));
+                parts.add(new Part(identity, sender, batch, items));
             }
         }
         return new Mapped(parts, received, refused.count, refused.reasons);

@@ -37,7 +37,7 @@ class SettingsCheckTest {
                 "PEEPHOLE_NOTIFY_CONFIG", notify.toString(),
                 "PEEPHOLE_LOG_FORMAT", "json",
                 "HOME", "/root"))).isEmpty();
-        // the agent's variables and the contract's OTLP ports are not the collector's to refuse
+        // the agent's variables are not the collector's to refuse; the OTLP port is a collector setting
         assertThat(env(Map.of("PEEPHOLE_AGENT_SAMPLING_RATIO", "0.5", "PEEPHOLE_OTLP_GRPC_PORT", "4317",
                 "PEEPHOLE_RULES", dir.toString()))).isEmpty();
         assertThat(env(Map.of())).isEmpty();

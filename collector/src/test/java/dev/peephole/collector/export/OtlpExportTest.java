@@ -251,6 +251,62 @@ class OtlpExportTest {
         assertThat(http.get("/metrics", ADMIN).body()).doesNotContain("jaeger-s3cret");
     }
 
+    /** Spans that came in over OTLP are forwarded too, with their own resource. */
+    @Test
+    void spansIngestedOverOtlpAreForwardedWithTheirResource() throws Exception {
+        OtlpReceiver receiver = OtlpReceiver.grpc(0);
+        toClose.add(receiver);
+        EmbeddedServer server = collector(Map.of("peephole.otlp.export.endpoint", "http://127.0.0.1:" + receiver.port));
+        int otlpPort = server.getApplicationContext().getBean(dev.peephole.collector.otlp.OtlpGrpcServer.class).port();
+        io.grpc.ManagedChannel channel = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", otlpPort)
+                .usePlaintext().build();
+        toClose.add(() -> channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS));
+        io.grpc.Metadata auth = new io.grpc.Metadata();
+        auth.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + TOKEN);
+        var stub = io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc.newBlockingStub(channel)
+                .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(auth))
+                .withDeadlineAfter(60, TimeUnit.SECONDS);
+
+        ByteString traceId = newTraceId();
+        ByteString spanId = TestAgent.id(8, IDS.incrementAndGet());
+        long t = nowNanos();
+        var otlpSpan = io.opentelemetry.proto.trace.v1.Span.newBuilder()
+                .setTraceId(traceId).setSpanId(spanId).setName("GET /api/people")
+                .setKind(io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER)
+                .setStartTimeUnixNano(t).setEndTimeUnixNano(t + 2_000_000)
+                .addAttributes(otlpKv("http.route", "/api/people"))
+                .build();
+        var request = io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.newBuilder()
+                .addResourceSpans(io.opentelemetry.proto.trace.v1.ResourceSpans.newBuilder()
+                        .setResource(io.opentelemetry.proto.resource.v1.Resource.newBuilder()
+                                .addAttributes(otlpKv("service.name", "sdk-doorbell"))
+                                .addAttributes(otlpKv("service.version", "3.1.0"))
+                                .addAttributes(otlpKv("host.name", "sdk-host"))
+                                .addAttributes(otlpKv("service.instance.id", "sdk-instance-1"))
+                                .addAttributes(otlpKv("deployment.environment", "prod")))
+                        .addScopeSpans(io.opentelemetry.proto.trace.v1.ScopeSpans.newBuilder().addSpans(otlpSpan)))
+                .build();
+        stub.export(request);
+
+        List<OtlpReceiver.Received> got = receiver.await(s -> s.getTraceId().equals(traceId), 1, 60);
+        assertThat(got).hasSize(1);
+        assertThat(got.get(0).span().getSpanId()).isEqualTo(spanId);
+        assertThat(got.get(0).span().getName()).isEqualTo("GET /api/people");
+        assertThat(got.get(0).span().getStartTimeUnixNano()).isEqualTo(t);
+        assertThat(OtlpReceiver.attributes(got.get(0).span().getAttributesList())).containsEntry("http.route", "/api/people");
+        assertThat(OtlpReceiver.attributes(got.get(0).resource().getAttributesList()))
+                .containsEntry("service.name", "sdk-doorbell")
+                .containsEntry("service.version", "3.1.0")
+                .containsEntry("host.name", "sdk-host")
+                .containsEntry("service.instance.id", "sdk-instance-1")
+                .containsEntry("deployment.environment", "prod");
+    }
+
+    private static io.opentelemetry.proto.common.v1.KeyValue otlpKv(String key, String value) {
+        return io.opentelemetry.proto.common.v1.KeyValue.newBuilder().setKey(key)
+                .setValue(io.opentelemetry.proto.common.v1.AnyValue.newBuilder().setStringValue(value)).build();
+    }
+
     @Test
     void overHttpProtobufWithGzipTheSpansArriveIntact() throws Exception {
         OtlpReceiver receiver = OtlpReceiver.http(0, null, false);

@@ -40,9 +40,12 @@ export async function render(ctx) {
   const w = rateWindow(step);
   const root = h('section', { 'aria-labelledby': 'security-title' }, h('h1', { id: 'security-title' }, 'Security'));
   const q = `sum by (kind) (increase(peephole_security_events_total[${w}]))`;
-  const [series, events] = await Promise.all([
+  // Blacklisted visitors are asked for on their own: on a busy door the newest events are all
+  // strangers, and a blacklisted face must never drop out of the table behind them.
+  const [series, events, blacklistedEvents] = await Promise.all([
     queryRange(q, start, end, step),
     api(`/api/v1/security/events?start=${start}&end=${end}&limit=${MAX_EVENTS}`),
+    api(`/api/v1/security/events?kind=blacklisted&start=${start}&end=${end}&limit=${MAX_VISITOR_ROWS}`),
   ]);
   const list = events.data || [];
 
@@ -57,9 +60,14 @@ export async function render(ctx) {
     `${list.length} recognitions in range: ${counts.known} known · ${counts.unknown} unknown · ${counts.blacklisted} blacklisted`,
     list.length >= MAX_EVENTS ? h('span', { class: 'sub' }, ` (the newest ${MAX_EVENTS} events)`) : null));
 
-  // unknown and blacklisted visitors, newest first
-  const visitors = list.filter((e) => e.kind !== 'known');
-  const vrows = visitors.slice(0, MAX_VISITOR_ROWS).map((e) => [
+  // unknown and blacklisted visitors, newest first: every blacklisted one (up to the row limit),
+  // the newest unknown ones in the rows left
+  const blacklisted = blacklistedEvents.data || [];
+  const unknown = list.filter((e) => e.kind === 'unknown');
+  const visitorCount = unknown.length + Math.max(blacklisted.length, counts.blacklisted);
+  const visitors = blacklisted.concat(unknown.slice(0, Math.max(0, MAX_VISITOR_ROWS - blacklisted.length)))
+    .sort((a, b) => Date.parse(b.time) - Date.parse(a.time));
+  const vrows = visitors.map((e) => [
     new Date(e.time).toLocaleString(),
     h('span', { class: `kind-${e.kind}` }, e.kind),
     e.personName || '',
@@ -68,9 +76,9 @@ export async function render(ctx) {
     h('a', { href: traceHref(ctx, e.traceId), class: 'visitor-trace', dataset: { trace: e.traceId, service: e.serviceName } },
       e.traceId.slice(0, 16)),
   ]);
-  root.appendChild(h('h2', null, `Unknown and blacklisted visitors (${visitors.length})`));
+  root.appendChild(h('h2', null, `Unknown and blacklisted visitors (${visitorCount})`));
   root.appendChild(vrows.length
-    ? table(visitors.length > MAX_VISITOR_ROWS ? `the newest ${MAX_VISITOR_ROWS}` : null,
+    ? table(visitorCount > vrows.length ? `every blacklisted visitor and the newest unknown ones (${vrows.length} rows)` : null,
       ['Time', 'Kind', 'Person', 'Confidence', 'Service', 'Trace'], vrows, { class: 'ops scroll', id: 'visitors-table' })
     : h('p', { class: 'empty', id: 'visitors-table' }, 'No unknown or blacklisted visitors in this range.'));
 
