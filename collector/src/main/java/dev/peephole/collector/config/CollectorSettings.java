@@ -67,6 +67,8 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_TLS_GRPC_KEY", "unset", "private key of PEEPHOLE_TLS_GRPC_CERT", false),
             new Setting("PEEPHOLE_TLS_HTTP_CERT", "unset", "certificate of the HTTP listener only (with PEEPHOLE_TLS_HTTP_KEY); HTTPS then replaces HTTP on PEEPHOLE_HTTP_PORT", false),
             new Setting("PEEPHOLE_TLS_HTTP_KEY", "unset", "private key of PEEPHOLE_TLS_HTTP_CERT", false),
+            new Setting("PEEPHOLE_TLS_OTLP_CERT", "unset", "certificate of the OTLP gRPC and HTTP listeners only (with PEEPHOLE_TLS_OTLP_KEY); wins over PEEPHOLE_TLS_CERT", false),
+            new Setting("PEEPHOLE_TLS_OTLP_KEY", "unset", "private key of PEEPHOLE_TLS_OTLP_CERT", false),
             new Setting("PEEPHOLE_OTLP_EXPORT_ENDPOINT", "unset", "forward every stored span over OTLP to this URL (Jaeger, any OTLP receiver), e.g. http://jaeger:4317", false),
             new Setting("PEEPHOLE_OTLP_EXPORT_PROTOCOL", "grpc", "grpc, or http/protobuf (an endpoint without a path gets /v1/traces)", false),
             new Setting("PEEPHOLE_OTLP_EXPORT_HEADERS", "unset", "headers sent with every export, name=value,name2=value2 (secret: never logged or shown)", true),

@@ -63,7 +63,7 @@ public class OtlpGrpcServer {
 
     public OtlpGrpcServer(@Value("${peephole.otlp.grpc.port:4317}") int port,
                           @Value("${peephole.otlp.threads:4}") int threads,
-                          OtlpIngest ingest) {
+                          OtlpIngest ingest, dev.peephole.collector.security.TlsFiles tls) {
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "peephole-otlp-grpc-" + n.incrementAndGet());
@@ -114,7 +114,11 @@ public class OtlpGrpcServer {
                 return next.startCall(call, headers);
             }
         };
-        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(port))
+        // PEEPHOLE_TLS_OTLP_CERT/KEY, else PEEPHOLE_TLS_CERT/KEY: TLS as on the agent protocol
+        java.util.Optional<io.grpc.ServerCredentials> credentials = tls.serverCredentials("otlp");
+        this.server = (credentials.isPresent()
+                ? NettyServerBuilder.forAddress(new InetSocketAddress(port), credentials.get())
+                : NettyServerBuilder.forAddress(new InetSocketAddress(port)))
                 .executor(executor)
                 .maxInboundMessageSize(AgentGrpcServer.MAX_MESSAGE_BYTES)
                 .permitKeepAliveTime(10, TimeUnit.SECONDS)

@@ -80,7 +80,7 @@ public class OtlpHttpServer {
 
     public OtlpHttpServer(@Value("${peephole.otlp.http.port:4318}") int port,
                           @Value("${peephole.otlp.threads:4}") int threads,
-                          OtlpIngest ingest) {
+                          OtlpIngest ingest, dev.peephole.collector.security.TlsFiles tls) {
         this.ingest = ingest;
         AtomicInteger n = new AtomicInteger();
         this.executor = Executors.newFixedThreadPool(threads, r -> {
@@ -89,7 +89,16 @@ public class OtlpHttpServer {
             return t;
         });
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 128);
+            // PEEPHOLE_TLS_OTLP_CERT/KEY, else PEEPHOLE_TLS_CERT/KEY: HTTPS instead of HTTP
+            java.util.Optional<javax.net.ssl.SSLContext> ssl = tls.jdkSslContext("otlp");
+            if (ssl.isPresent()) {
+                com.sun.net.httpserver.HttpsServer https =
+                        com.sun.net.httpserver.HttpsServer.create(new InetSocketAddress(port), 128);
+                https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(ssl.get()));
+                server = https;
+            } else {
+                server = HttpServer.create(new InetSocketAddress(port), 128);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("Could not listen for OTLP/HTTP on port " + port, e);
         }

@@ -85,6 +85,27 @@ public class TlsFiles {
     }
 
     /**
+     * A JDK {@link javax.net.ssl.SSLContext} serving the listener's files, for servers built on
+     * the JDK's own TLS (the OTLP/HTTP listener); empty for plaintext. The PEM files are read by
+     * Netty's SslContextBuilder (Micronaut's Netty), as Micronaut's HTTPS reads them.
+     */
+    public Optional<javax.net.ssl.SSLContext> jdkSslContext(String listener) {
+        Optional<Pair> files = files(listener);
+        if (files.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            io.netty.handler.ssl.SslContext netty = io.netty.handler.ssl.SslContextBuilder
+                    .forServer(files.get().cert().toFile(), files.get().key().toFile())
+                    .sslProvider(io.netty.handler.ssl.SslProvider.JDK)
+                    .build();
+            return Optional.of(((io.netty.handler.ssl.JdkSslContext) netty).context());
+        } catch (javax.net.ssl.SSLException | IllegalArgumentException e) {
+            throw new IllegalStateException("TLS files of the " + listener + " listener: " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * The Micronaut properties that make the HTTP server serve HTTPS (only) on {@code port}
      * with the {@code http} listener's files; empty for plaintext.
      */

@@ -124,6 +124,36 @@ class TlsTest {
     }
 
     @Test
+    void otlpOverGrpcAndHttpServesTlsToo() throws Exception {
+        int otlpGrpc = server.getApplicationContext().getBean(dev.peephole.collector.otlp.OtlpGrpcServer.class).port();
+        ManagedChannel channel = NettyChannelBuilder.forAddress("localhost", otlpGrpc,
+                TlsChannelCredentials.newBuilder().trustManager(ca.certFile().toFile()).build()).build();
+        try {
+            io.grpc.Metadata auth = new io.grpc.Metadata();
+            auth.put(io.grpc.Metadata.Key.of("authorization", io.grpc.Metadata.ASCII_STRING_MARSHALLER), "Bearer " + TOKEN);
+            var response = io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc.newBlockingStub(channel)
+                    .withInterceptors(io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(auth))
+                    .withDeadlineAfter(30, TimeUnit.SECONDS)
+                    .export(io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest.getDefaultInstance());
+            assertThat(response.hasPartialSuccess()).isFalse();
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+
+        int otlpHttp = server.getApplicationContext().getBean(dev.peephole.collector.otlp.OtlpHttpServer.class).port();
+        HttpRequest post = HttpRequest.newBuilder(URI.create("https://localhost:" + otlpHttp + "/v1/traces"))
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"resourceSpans\":[]}")).timeout(Duration.ofSeconds(30)).build();
+        HttpClient trusting = HttpClient.newBuilder().sslContext(ca.sslContext()).connectTimeout(Duration.ofSeconds(10))
+                .build();
+        assertThat(trusting.send(post, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+        HttpClient other = HttpClient.newBuilder().sslContext(otherCa.sslContext()).connectTimeout(Duration.ofSeconds(10))
+                .build();
+        assertThatThrownBy(() -> other.send(post, HttpResponse.BodyHandlers.ofString()))
+                .isInstanceOf(SSLHandshakeException.class);
+    }
+
+    @Test
     void httpsHealthAnswersAClientTrustingTheCa() throws Exception {
         URI health = URI.create("https://localhost:" + server.getPort() + "/health");
         HttpClient trusting = HttpClient.newBuilder().sslContext(ca.sslContext()).connectTimeout(Duration.ofSeconds(10))
