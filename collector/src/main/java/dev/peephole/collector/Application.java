@@ -1,5 +1,6 @@
 package dev.peephole.collector;
 
+import dev.peephole.collector.backup.BackupCommand;
 import dev.peephole.collector.config.CollectorSettings;
 import io.micronaut.runtime.Micronaut;
 
@@ -10,6 +11,9 @@ public final class Application {
     }
 
     public static void main(String[] args) {
+        if (BackupCommand.handles(args)) {
+            System.exit(new BackupCommand(System.out, System.err).run(args));
+        }
         for (String arg : args) {
             if (arg.equals("--help") || arg.equals("-h")) {
                 System.out.print(CollectorSettings.helpText());
