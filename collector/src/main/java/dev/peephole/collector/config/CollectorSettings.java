@@ -56,6 +56,9 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_NOTIFY_TIMEOUT", "10s", "time limit of one delivery attempt (HTTP request, SMTP session)", false),
             new Setting("PEEPHOLE_NOTIFY_RETRY_ATTEMPTS", "5", "delivery attempts of one notification before it is logged as failed", false),
             new Setting("PEEPHOLE_NOTIFY_RETRY_BACKOFF", "1s", "wait before the first retry; doubled after each, at most 1m", false),
+            new Setting("PEEPHOLE_BACKUP_SCHEDULE", "unset", "scheduled backups: a cron expression in UTC (minute hour day month weekday, or seconds first), e.g. '0 3 * * *'", false),
+            new Setting("PEEPHOLE_BACKUP_DIR", "DATA_DIR/backups", "where scheduled backups are written (peephole-backup-<UTC time>.zip)", false),
+            new Setting("PEEPHOLE_BACKUP_KEEP", "7", "scheduled backups kept; older ones are removed", false),
             new Setting("PEEPHOLE_SESSION_TTL", "12h", "how long a dashboard login (session cookie) lasts", false));
 
     private CollectorSettings() {
@@ -64,7 +67,9 @@ public final class CollectorSettings {
     public static String helpText() {
         StringBuilder out = new StringBuilder();
         out.append("Peephole collector\n\n")
-                .append("Usage: java -jar peephole-collector.jar [--help]\n\n")
+                .append("Usage: java -jar peephole-collector.jar [--help]\n")
+                .append("       java -jar peephole-collector.jar backup --out FILE\n")
+                .append("       java -jar peephole-collector.jar restore --in FILE [--force]\n\n")
                 .append("Settings (environment variables; the same keys work as Micronaut properties,\n")
                 .append("e.g. -Dpeephole.data.dir=/var/lib/peephole):\n\n");
         int width = ALL.stream().mapToInt(s -> s.env().length()).max().orElse(0);

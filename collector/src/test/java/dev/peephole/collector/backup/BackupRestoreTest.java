@@ -278,6 +278,21 @@ class BackupRestoreTest {
             // users, their passwords and API tokens came back too
             assertThat(targetHttp.get("/api/v1/query?query=1", Http.basic("vera", "vera-pass-1")).statusCode()).isEqualTo(200);
             assertThat(targetHttp.get("/api/v1/query?query=1", "Bearer " + apiToken).statusCode()).isEqualTo(200);
+
+            // A backup of a data directory whose collector runs connects to that collector's
+            // PostgreSQL (postmaster.pid) instead of starting a second one on the same files.
+            System.setProperty("peephole.data.dir", dataDir.toString());
+            Cli live;
+            try {
+                live = Cli.run("backup", "--out", tmp.resolve("second.zip").toString());
+            } finally {
+                System.clearProperty("peephole.data.dir");
+            }
+            assertThat(live.code).as(live.err).isZero();
+            assertThat(live.out).contains("the running embedded database of " + dataDir);
+            BackupManifest second = BackupRestorer.verify(tmp.resolve("second.zip"));
+            assertThat(second.tables().stream().filter(t -> t.name().equals("spans")).findFirst().orElseThrow().rows())
+                    .isEqualTo(table("spans").rows());
         }
 
         // Restoring again over it is refused (not empty) unless forced.
