@@ -96,13 +96,16 @@ public final class BackupCommand {
 
     private int restore(Path file, boolean force) throws IOException, SQLException, BackupRestorer.Refused {
         // Checked before a database is started (or created) for it.
-        BackupRestorer.verify(file);
+        long started = System.nanoTime();
+        BackupManifest m = BackupRestorer.verify(file);
+        double checkSeconds = (System.nanoTime() - started) / 1e9;
         try (Target db = Target.open(true); Connection c = db.connect()) {
-            BackupRestorer.Result r = BackupRestorer.restore(file, c, force, out::println);
-            out.printf(Locale.ROOT, "Restored %s into %s: schema %s, %d rows, %.1f MB of table data, %.1f s "
-                            + "(%.1f MB/s, %.0f rows/s)%n",
-                    file, db.describe(), r.manifest().schemaVersion(), r.rows(), r.bytes() / 1e6, r.seconds(),
-                    r.bytes() / 1e6 / r.seconds(), r.rows() / r.seconds());
+            BackupRestorer.Result r = BackupRestorer.restore(file, m, c, force, out::println);
+            out.printf(Locale.ROOT, "Restored %s into %s: schema %s, %d rows, %.1f MB of table data; checked in "
+                            + "%.1f s, restored in %.1f s: schema %.1f s, data %.1f s (%.1f MB/s, %.0f rows/s)%n",
+                    file, db.describe(), r.manifest().schemaVersion(), r.rows(), r.bytes() / 1e6, checkSeconds,
+                    r.seconds(), r.schemaSeconds(), r.dataSeconds(), r.bytes() / 1e6 / r.dataSeconds(),
+                    r.rows() / r.dataSeconds());
             return 0;
         }
     }

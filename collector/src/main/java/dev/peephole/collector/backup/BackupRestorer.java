@@ -108,8 +108,12 @@ public final class BackupRestorer {
         return m;
     }
 
-    /** What a restore did. */
-    public record Result(BackupManifest manifest, long rows, long bytes, double seconds) {
+    /**
+     * What a restore did: rows and bytes loaded, its whole time, and the parts spent migrating
+     * the schema and loading the data (COPY FROM to commit).
+     */
+    public record Result(BackupManifest manifest, long rows, long bytes, double seconds, double schemaSeconds,
+                         double dataSeconds) {
     }
 
     /**
@@ -118,8 +122,16 @@ public final class BackupRestorer {
      */
     public static Result restore(Path file, Connection c, boolean force, Consumer<String> progress)
             throws Refused, IOException, SQLException {
+        return restore(file, verify(file), c, force, progress);
+    }
+
+    /**
+     * As above for a file {@link #verify} has just checked and returned {@code m} for; the
+     * result's time is that of the load (migration, COPY, sequences, ANALYZE).
+     */
+    public static Result restore(Path file, BackupManifest m, Connection c, boolean force, Consumer<String> progress)
+            throws Refused, IOException, SQLException {
         long started = System.nanoTime();
-        BackupManifest m = verify(file);
         progress.accept("Checked " + file + ": schema " + m.schemaVersion() + ", " + m.tables().size() + " tables, "
                 + m.totalRows() + " rows, checksums match");
         StorageFlavour flavour = SchemaMigrator.detectFlavour(c);
@@ -147,7 +159,10 @@ public final class BackupRestorer {
         }
         // From here on the database changes.
         SchemaMigrator.flyway(c, flavour, m.schemaVersion()).migrate();
-        progress.accept("Schema at version " + m.schemaVersion());
+        progress.accept(String.format(java.util.Locale.ROOT, "Schema at version %s (%.1f s)", m.schemaVersion(),
+                (System.nanoTime() - started) / 1e9));
+        double schemaSeconds = (System.nanoTime() - started) / 1e9;
+        long dataStarted = System.nanoTime();
         boolean replica = tryReplicationRole(c);
         long rows = 0;
         long bytes = 0;
@@ -174,6 +189,7 @@ public final class BackupRestorer {
                                 + table + " " + p.bound());
                     }
                 }
+                long tableStarted = System.nanoTime();
                 try (InputStream in = zip.getInputStream(zip.getEntry(t.entry()))) {
                     long loaded = copy.copyIn("COPY " + table + " (" + SchemaCatalog.columnList(t.columns())
                             + ") FROM STDIN (FORMAT binary)", in, 1 << 16);
@@ -184,7 +200,8 @@ public final class BackupRestorer {
                 }
                 rows += t.rows();
                 bytes += t.bytes();
-                progress.accept("  " + t.name() + ": " + t.rows() + " rows");
+                progress.accept(String.format(java.util.Locale.ROOT, "  %s: %d rows (%.1f s)", t.name(), t.rows(),
+                        (System.nanoTime() - tableStarted) / 1e9));
             }
             for (String[] seq : SchemaCatalog.ownedSequences(c)) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT setval(?::regclass, COALESCE((SELECT max("
@@ -196,6 +213,7 @@ public final class BackupRestorer {
             c.commit();
         } catch (IOException | SQLException | RuntimeException e) {
             c.rollback();
+            progress.accept("Load failed and rolled back: " + e.getMessage());
             throw e;
         } finally {
             c.setAutoCommit(true);
@@ -205,15 +223,19 @@ public final class BackupRestorer {
                 }
             }
         }
+        double dataSeconds = (System.nanoTime() - dataStarted) / 1e9;
+        long analyzeStarted = System.nanoTime();
         try (Statement s = c.createStatement()) {
             for (BackupManifest.Table t : m.tables()) {
                 s.execute("ANALYZE " + SchemaCatalog.quote(t.name()));
             }
+            progress.accept(String.format(java.util.Locale.ROOT, "Committed; statistics gathered (%.1f s)",
+                    (System.nanoTime() - analyzeStarted) / 1e9));
             if (flavour == StorageFlavour.TIMESCALEDB) {
                 refreshContinuousAggregates(c);
             }
         }
-        return new Result(m, rows, bytes, (System.nanoTime() - started) / 1e9);
+        return new Result(m, rows, bytes, (System.nanoTime() - started) / 1e9, schemaSeconds, dataSeconds);
     }
 
     private static MigrationVersion newestKnown(Flyway flyway) {
