@@ -94,6 +94,15 @@ class ScheduledBackupTest {
     }
 
     @Test
+    void fiveFieldCronIsMinuteHourDayMonthWeekdayInUtc() {
+        io.micronaut.scheduling.cron.CronExpression daily = io.micronaut.scheduling.cron.CronExpression.create("0 3 * * *");
+        java.time.ZonedDateTime from = java.time.ZonedDateTime.parse("2026-12-01T13:05:00Z");
+        assertThat(daily.nextTimeAfter(from)).isEqualTo(java.time.ZonedDateTime.parse("2026-12-02T03:00:00Z"));
+        io.micronaut.scheduling.cron.CronExpression quarter = io.micronaut.scheduling.cron.CronExpression.create("*/15 * * * *");
+        assertThat(quarter.nextTimeAfter(from)).isEqualTo(java.time.ZonedDateTime.parse("2026-12-01T13:15:00Z"));
+    }
+
+    @Test
     void aWrongScheduleStopsStartUpNamingTheSetting() {
         Map<String, Object> props = props();
         props.put("peephole.backup.schedule", "every day");
