@@ -1,5 +1,6 @@
 package dev.peephole.collector;
 
+import dev.peephole.collector.backup.BackupCommand;
 import dev.peephole.collector.config.CollectorSettings;
 import dev.peephole.collector.config.SettingsCheck;
 import dev.peephole.collector.prometheus.BuildVersion;
@@ -15,6 +16,9 @@ public final class Application {
     }
 
     public static void main(String[] args) {
+        if (BackupCommand.handles(args)) {
+            System.exit(new BackupCommand(System.out, System.err).run(args));
+        }
         for (String arg : args) {
             if (arg.equals("--help") || arg.equals("-h")) {
                 System.out.print(CollectorSettings.helpText());

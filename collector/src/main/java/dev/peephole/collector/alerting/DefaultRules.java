@@ -10,14 +10,25 @@ import java.util.List;
 public final class DefaultRules {
     public static final String RESOURCE = "doorbell.rules.yml";
     public static final String SOURCE = "builtin:" + RESOURCE;
+    /** Rules on the collector's scheduled backups, loaded only when PEEPHOLE_BACKUP_SCHEDULE is set. */
+    public static final String BACKUP_RESOURCE = "backup.rules.yml";
+    public static final String BACKUP_SOURCE = "builtin:" + BACKUP_RESOURCE;
 
     private DefaultRules() {
     }
 
     public static String text() {
-        try (InputStream in = DefaultRules.class.getResourceAsStream(RESOURCE)) {
+        return text(RESOURCE);
+    }
+
+    public static String backupText() {
+        return text(BACKUP_RESOURCE);
+    }
+
+    private static String text(String resource) {
+        try (InputStream in = DefaultRules.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException("the default rules are missing from the collector jar: " + RESOURCE);
+                throw new IllegalStateException("the default rules are missing from the collector jar: " + resource);
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {

@@ -51,6 +51,8 @@ public class RuleManager {
     private final boolean enabled;
     private final Optional<Path> rulesPath;
     private final boolean defaultRules;
+    /** The backup rules, when scheduled backups are on (PEEPHOLE_BACKUP_SCHEDULE). */
+    private final boolean backupRules;
     private final long defaultIntervalMs;
     private final AlertingRule.TemplateContext templateContext;
     private final String externalUrl;
@@ -83,7 +85,8 @@ public class RuleManager {
                        @Value("${peephole.evaluation.interval:1m}") Duration defaultInterval,
                        @Value("${peephole.external.url:}") String externalUrl,
                        @Value("${peephole.alerting.schedule:true}") boolean schedule,
-                       @Value("${peephole.rule.concurrency:4}") int ruleConcurrency) {
+                       @Value("${peephole.rule.concurrency:4}") int ruleConcurrency,
+                       @Value("${peephole.backup.schedule:}") String backupSchedule) {
         this.engine = engine;
         this.alerts = alerts;
         this.ruleStore = ruleStore;
@@ -94,6 +97,7 @@ public class RuleManager {
         this.enabled = enabled;
         this.rulesPath = rulesPath.isBlank() ? Optional.empty() : Optional.of(Path.of(rulesPath));
         this.defaultRules = defaultRules;
+        this.backupRules = !backupSchedule.isBlank();
         this.defaultIntervalMs = defaultInterval.toMillis();
         this.externalUrl = externalUrl;
         this.templateContext = new AlertingRule.TemplateContext(Map.of(), externalUrl);
@@ -155,10 +159,14 @@ public class RuleManager {
             if (defaultRules && !specsBySource.containsKey(DefaultRules.SOURCE)) {
                 load(DefaultRules.SOURCE, DefaultRules::text);
             }
+            if (backupRules && !specsBySource.containsKey(DefaultRules.BACKUP_SOURCE)) {
+                load(DefaultRules.BACKUP_SOURCE, DefaultRules::backupText);
+            }
             List<Path> files = ruleFiles();
             java.util.Set<String> live = new java.util.HashSet<>();
             files.forEach(f -> live.add(f.toString()));
             live.add(DefaultRules.SOURCE);
+            live.add(DefaultRules.BACKUP_SOURCE);
             live.add(API_SOURCE);
             fileStamps.keySet().retainAll(live);
             for (Path f : files) {

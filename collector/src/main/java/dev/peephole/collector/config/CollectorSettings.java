@@ -80,7 +80,10 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_OTLP_EXPORT_QUEUE_SIZE", "10000", "spans waiting for export; what does not fit is dropped and counted (peephole_otlp_export_spans_total{outcome=\"dropped\"})", false),
             new Setting("PEEPHOLE_OTLP_EXPORT_BATCH_SIZE", "512", "spans sent in one export request at most", false),
             new Setting("PEEPHOLE_OTLP_EXPORT_RETRY_ATTEMPTS", "5", "attempts of one export request (1 to 5) before its spans count as failed", false),
-            new Setting("PEEPHOLE_OTLP_EXPORT_RETRY_BACKOFF", "1s", "wait before the first retry; then 1.5 times longer each time, at most 5s (or this)", false));
+            new Setting("PEEPHOLE_OTLP_EXPORT_RETRY_BACKOFF", "1s", "wait before the first retry; then 1.5 times longer each time, at most 5s (or this)", false),
+            new Setting("PEEPHOLE_BACKUP_SCHEDULE", "unset", "scheduled backups: a cron expression in UTC (minute hour day month weekday, or seconds first), e.g. '0 3 * * *'", false),
+            new Setting("PEEPHOLE_BACKUP_DIR", "DATA_DIR/backups", "where scheduled backups are written (peephole-backup-<UTC time>.zip)", false),
+            new Setting("PEEPHOLE_BACKUP_KEEP", "7", "scheduled backups kept; older ones are removed", false));
 
     private CollectorSettings() {
     }
@@ -93,7 +96,9 @@ public final class CollectorSettings {
     public static String helpText() {
         StringBuilder out = new StringBuilder();
         out.append("Peephole collector\n\n")
-                .append("Usage: java -jar peephole-collector.jar [--help | --version]\n\n")
+                .append("Usage: java -jar peephole-collector.jar [--help | --version]\n")
+                .append("       java -jar peephole-collector.jar backup --out FILE\n")
+                .append("       java -jar peephole-collector.jar restore --in FILE [--force]\n\n")
                 .append("Settings (environment variables; the same keys work as Micronaut properties,\n")
                 .append("e.g. -Dpeephole.data.dir=/var/lib/peephole):\n\n");
         int width = ALL.stream().mapToInt(s -> s.env().length()).max().orElse(0);

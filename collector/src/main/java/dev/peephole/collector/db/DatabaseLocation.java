@@ -46,7 +46,8 @@ public class DatabaseLocation {
         }
     }
 
-    private static EmbeddedPostgres startEmbedded(Path dataDir) {
+    /** Starts (creating when new) the embedded PostgreSQL of {@code dataDir}, as the collector runs it. */
+    public static EmbeddedPostgres startEmbedded(Path dataDir) {
         try {
             Path pgData = dataDir.resolve("postgres").toAbsolutePath();
             Path runtime = dataDir.resolve("pg-runtime").toAbsolutePath();

@@ -61,11 +61,7 @@ public class SchemaMigrator {
         // (the migrations' own commits on this connection would release that one early).
         try (Connection c = dataSource.getConnection()) {
             StorageFlavour detected = detectFlavour(c);
-            Flyway flyway = Flyway.configure()
-                    .dataSource(new SingleConnectionDataSource(c))
-                    .locations("classpath:db/migration/common", detected.migrationLocation())
-                    .configuration(Map.of("flyway.postgresql.transactional.lock", "false"))
-                    .load();
+            Flyway flyway = flyway(c, detected, null);
             flyway.migrate();
             String version = Optional.ofNullable(flyway.info().current())
                     .map(m -> m.getVersion().getVersion())
@@ -88,7 +84,23 @@ public class SchemaMigrator {
         }
     }
 
-    private static StorageFlavour detectFlavour(Connection c) throws SQLException {
+    /**
+     * Flyway on this one connection for the flavour's migrations, up to {@code target}
+     * (null: the newest). Restore uses it to bring an empty database to a backup's version.
+     */
+    public static Flyway flyway(Connection c, StorageFlavour flavour, String target) {
+        var config = Flyway.configure()
+                .dataSource(new SingleConnectionDataSource(c))
+                .locations("classpath:db/migration/common", flavour.migrationLocation())
+                .configuration(Map.of("flyway.postgresql.transactional.lock", "false"));
+        if (target != null) {
+            config = config.target(target);
+        }
+        return config.load();
+    }
+
+    /** Which flavour this database is for: TimescaleDB when it offers the extension. */
+    public static StorageFlavour detectFlavour(Connection c) throws SQLException {
         try (Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(
                      "SELECT count(*) FROM pg_available_extensions WHERE name = 'timescaledb'")) {

@@ -79,6 +79,10 @@ public class PartitionMaintainer {
             c.setAutoCommit(false);
             try (Statement s = c.createStatement()) {
                 s.execute("SELECT pg_advisory_xact_lock(" + ADVISORY_LOCK_KEY + ")");
+                // Creating or dropping a partition waits for readers of the parent, such as a
+                // backup's long snapshot, and ingest would queue behind that wait: give up after
+                // a moment instead (partitions exist two days ahead; the next run tries again).
+                s.execute("SET LOCAL lock_timeout = '2s'");
                 // read each run: an admin's live change applies on the next run of any collector
                 Map<Retention.Kind, Retention.Value> keep = retention.effective(c);
                 Duration points = keep.get(Retention.Kind.POINTS).keep();
