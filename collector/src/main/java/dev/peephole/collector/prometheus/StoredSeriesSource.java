@@ -16,6 +16,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -132,37 +133,23 @@ public class StoredSeriesSource implements SeriesSource {
             // Shortest windows first: when the budget runs out, the long reads are the ones left live.
             List<Map.Entry<List<Long>, List<SelectRequest>>> windows = new ArrayList<>(byWindow.entrySet());
             windows.sort(Comparator.comparingLong(e -> e.getKey().get(1) - e.getKey().get(0)));
-            long loaded = 0;
             try (Connection c = dataSource.getConnection()) {
-                for (Map.Entry<List<Long>, List<SelectRequest>> w : windows) {
-                    if (loaded >= PREFETCH_MAX_SAMPLES) {
-                        break;
-                    }
-                    long from = w.getKey().get(0);
-                    long to = w.getKey().get(1);
-                    java.util.LinkedHashSet<Long> union = new java.util.LinkedHashSet<>();
-                    for (SelectRequest r : w.getValue()) {
-                        for (StoredSeries.Ref ref : found.get(r)) {
-                            union.add(ref.id());
-                        }
-                    }
-                    long[] ids = union.stream().mapToLong(Long::longValue).toArray();
-                    Map<Long, Samples> samples = new HashMap<>();
-                    query(c, RAW_SQL, ids, from, to, to, samples);
-                    Map<Long, Series> built = new HashMap<>();
-                    for (Map.Entry<Long, Samples> e : samples.entrySet()) {
-                        loaded += e.getValue().size;
-                    }
-                    for (SelectRequest r : w.getValue()) {
-                        List<Series> out = new ArrayList<>();
-                        for (StoredSeries.Ref ref : found.get(r)) {
-                            Samples s = samples.get(ref.id());
-                            if (s != null && s.size > 0) {
-                                out.add(built.computeIfAbsent(ref.id(), id -> new Series(ref.labels(),
-                                        Arrays.copyOf(s.t, s.size), Arrays.copyOf(s.v, s.size))));
-                            }
-                        }
-                        answers.put(r, out);
+                // A plan for these very bounds: a reused generic plan cannot prune the day partitions
+                // when planning, so it loses the index's (series, time) order and sorts every sample
+                // of the batch (on disk, past the default work_mem); a plan for the bounds reads the
+                // one partition in index order and aggregates without sorting.
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET LOCAL plan_cache_mode = force_custom_plan");
+                    st.execute("SET LOCAL work_mem = '32MB'");
+                }
+                try {
+                    prefetchWindows(c, windows, found, answers);
+                } finally {
+                    try {
+                        c.rollback();
+                    } finally {
+                        c.setAutoCommit(true);
                     }
                 }
             }
@@ -170,6 +157,43 @@ public class StoredSeriesSource implements SeriesSource {
             throw new PromQLEvalException("storage error: " + e.getMessage());
         }
         return new PrefetchedSeries(answers, this);
+    }
+
+    private static void prefetchWindows(Connection c, List<Map.Entry<List<Long>, List<SelectRequest>>> windows,
+                                Map<SelectRequest, List<StoredSeries.Ref>> found,
+                                Map<SelectRequest, List<Series>> answers) throws SQLException {
+        long loaded = 0;
+        for (Map.Entry<List<Long>, List<SelectRequest>> w : windows) {
+            if (loaded >= PREFETCH_MAX_SAMPLES) {
+                break;
+            }
+            long from = w.getKey().get(0);
+            long to = w.getKey().get(1);
+            java.util.LinkedHashSet<Long> union = new java.util.LinkedHashSet<>();
+            for (SelectRequest r : w.getValue()) {
+                for (StoredSeries.Ref ref : found.get(r)) {
+                    union.add(ref.id());
+                }
+            }
+            long[] ids = union.stream().mapToLong(Long::longValue).toArray();
+            Map<Long, Samples> samples = new HashMap<>();
+            query(c, RAW_SQL, ids, from, to, to, samples);
+            Map<Long, Series> built = new HashMap<>();
+            for (Map.Entry<Long, Samples> e : samples.entrySet()) {
+                loaded += e.getValue().size;
+            }
+            for (SelectRequest r : w.getValue()) {
+                List<Series> out = new ArrayList<>();
+                for (StoredSeries.Ref ref : found.get(r)) {
+                    Samples s = samples.get(ref.id());
+                    if (s != null && s.size > 0) {
+                        out.add(built.computeIfAbsent(ref.id(), id -> new Series(ref.labels(),
+                                Arrays.copyOf(s.t, s.size), Arrays.copyOf(s.v, s.size))));
+                    }
+                }
+                answers.put(r, out);
+            }
+        }
     }
 
     /** Whether these hints are read from the raw points whatever the rollups' state. */
