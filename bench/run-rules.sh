@@ -4,6 +4,7 @@
 # 100, every 10 s), seeds 10,000 counter series, reads each group's evaluation time from
 # /api/v1/rules over 10 rounds, writes bench/results/rules-<date>.md. Runs twice, side by side:
 # rules of a group one after another (PEEPHOLE_RULE_CONCURRENCY=1) and four at a time (the default).
+# PEEPHOLE_RULE_BATCH_READS=false in the environment compares with each rule reading on its own.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COLLECTOR_JAR=collector/target/peephole-collector.jar

@@ -61,6 +61,8 @@ public class RuleManager {
     private final ScheduledExecutorService scheduler = DaemonThreads.scheduler("peephole-rules", 2);
     /** Runs a group's independent rules at the same time (each mostly waits on the database); null: in order. */
     private final java.util.concurrent.ExecutorService ruleWorkers;
+    /** Whether a group evaluation reads its rules' samples in one go ({@link EngineRuleQuery#prepare}). */
+    private final boolean batchReads;
 
     /** Per source (file path, the defaults, "api"): its last good groups and its current load error. */
     private final Map<String, List<RuleGroupSpec>> specsBySource = new LinkedHashMap<>();
@@ -86,7 +88,8 @@ public class RuleManager {
                        @Value("${peephole.external.url:}") String externalUrl,
                        @Value("${peephole.alerting.schedule:true}") boolean schedule,
                        @Value("${peephole.rule.concurrency:4}") int ruleConcurrency,
-                       @Value("${peephole.backup.schedule:}") String backupSchedule) {
+                       @Value("${peephole.backup.schedule:}") String backupSchedule,
+                       @Value("${peephole.rule.batch.reads:true}") boolean batchReads) {
         this.engine = engine;
         this.alerts = alerts;
         this.ruleStore = ruleStore;
@@ -102,6 +105,7 @@ public class RuleManager {
         this.externalUrl = externalUrl;
         this.templateContext = new AlertingRule.TemplateContext(Map.of(), externalUrl);
         this.schedule = schedule;
+        this.batchReads = batchReads;
         this.ruleWorkers = ruleConcurrency > 1 ? DaemonThreads.scheduler("peephole-rule-eval", ruleConcurrency) : null;
     }
 
@@ -368,7 +372,7 @@ public class RuleManager {
 
     private RuleGroup.Outcome evaluateGroup(RuleGroup g, long ts) {
         try {
-            RuleGroup.Outcome o = g.evaluate(ts, new EngineRuleQuery(engine), output, templateContext, ruleWorkers);
+            RuleGroup.Outcome o = g.evaluate(ts, new EngineRuleQuery(engine, batchReads), output, templateContext, ruleWorkers);
             Map<String, List<AlertingRule.Transition>> byKey = new LinkedHashMap<>();
             for (AlertingRule.Transition t : o.transitions()) {
                 byKey.computeIfAbsent(RuleGroup.key(g.spec(), t.alert().labels().get("alertname")), k -> new ArrayList<>())

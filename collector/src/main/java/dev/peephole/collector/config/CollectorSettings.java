@@ -47,6 +47,7 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_EVALUATION_INTERVAL", "1m", "interval of rule groups that name none, and of rules saved through the API", false),
             new Setting("PEEPHOLE_ALERTING_ENABLED", "true", "evaluate alert and recording rules (on the one collector holding the alerting lock)", false),
             new Setting("PEEPHOLE_RULE_CONCURRENCY", "4", "rules of a group evaluated at the same time when none reads another's output (1: in order)", false),
+            new Setting("PEEPHOLE_RULE_BATCH_READS", "true", "read the samples a rule group's evaluation needs in one query per time window instead of one per rule (false: per rule)", false),
             new Setting("PEEPHOLE_EXTERNAL_URL", "unset", "the dashboard's address as users reach it, for links in alerts", false),
             new Setting("PEEPHOLE_PROBES_RELOAD_INTERVAL", "5s", "how often probe files are checked for changes", false),
             new Setting("PEEPHOLE_PROBES_DATABASE_INTERVAL", "15s", "interval of the built-in database probe (0s: off)", false),

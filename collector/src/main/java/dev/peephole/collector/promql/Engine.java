@@ -36,6 +36,31 @@ public final class Engine {
         return options;
     }
 
+    public SeriesSource source() {
+        return source;
+    }
+
+    /** The same engine reading from another source (e.g. one that answers prefetched reads from memory). */
+    public Engine withSource(SeriesSource other) {
+        return new Engine(other, options);
+    }
+
+    /**
+     * The distinct reads {@link #instantQuery} makes of the source for this query at this time,
+     * so a caller can read them ahead ({@link SeriesSource#prefetch}).
+     *
+     * @throws PromQLParseException when the query does not parse
+     */
+    public List<SelectRequest> instantSelects(String query, long timeMs) {
+        Expr expr = parse(query);
+        Evaluator ev = new Evaluator(source, options, timeMs, timeMs, 0);
+        try {
+            return ev.requests(expr, new Evaluator.Ctx(new long[] {timeMs}, 0));
+        } catch (StackOverflowError e) {
+            throw new PromQLEvalException("expression is too deeply nested");
+        }
+    }
+
     /** Evaluates the query at one instant. */
     public QueryResult instantQuery(String query, long timeMs) {
         Expr expr = parse(query);

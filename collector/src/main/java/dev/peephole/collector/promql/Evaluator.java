@@ -27,7 +27,6 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * Evaluates one query. Every node is evaluated once for all steps into dense per-step arrays; selectors read data
@@ -150,30 +149,6 @@ final class Evaluator {
 
     // ------------------------------------------------------------------ planning and loading
 
-    private static final class Request {
-        final List<LabelMatcher> matchers;
-        final SelectHints hints;
-
-        Request(List<LabelMatcher> matchers, SelectHints hints) {
-            this.matchers = matchers;
-            this.hints = hints;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            if (!(o instanceof Request)) {
-                return false;
-            }
-            Request r = (Request) o;
-            return matchers.equals(r.matchers) && hints.equals(r.hints);
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(matchers, hints);
-        }
-    }
-
     long atMs(At at) {
         if (at == null) {
             throw new IllegalStateException();
@@ -210,24 +185,34 @@ final class Evaluator {
         return t;
     }
 
-    /** Fetches the data of every selector of the expression, once per distinct request. */
-    void load(Expr root, Ctx ctx) {
-        Map<Request, List<VectorSelector>> requests = new HashMap<>();
-        List<Request> order = new ArrayList<>();
+    /** The distinct reads {@link #load} makes for the expression, in the order it makes them. */
+    List<SelectRequest> requests(Expr root, Ctx ctx) {
+        Map<SelectRequest, List<VectorSelector>> requests = new HashMap<>();
+        List<SelectRequest> order = new ArrayList<>();
         if (ctx.n() > 0) {
             plan(root, ctx.times[0], ctx.times[ctx.n() - 1], ctx.step, "", 0, requests, order);
         }
-        for (Request r : order) {
+        return order;
+    }
+
+    /** Fetches the data of every selector of the expression, once per distinct request. */
+    void load(Expr root, Ctx ctx) {
+        Map<SelectRequest, List<VectorSelector>> requests = new HashMap<>();
+        List<SelectRequest> order = new ArrayList<>();
+        if (ctx.n() > 0) {
+            plan(root, ctx.times[0], ctx.times[ctx.n() - 1], ctx.step, "", 0, requests, order);
+        }
+        for (SelectRequest r : order) {
             checkTimeout();
             List<Series> raw;
             try {
-                raw = source.select(r.matchers, r.hints);
+                raw = source.select(r.matchers(), r.hints());
             } catch (PromQLEvalException e) {
                 throw e;
             } catch (RuntimeException e) {
                 throw new PromQLEvalException("expanding series: " + e.getMessage(), e);
             }
-            List<LSeries> loaded = normalize(raw == null ? List.of() : raw, r.matchers);
+            List<LSeries> loaded = normalize(raw == null ? List.of() : raw, r.matchers());
             for (VectorSelector vs : requests.get(r)) {
                 data.put(vs, loaded);
             }
@@ -235,14 +220,14 @@ final class Evaluator {
     }
 
     private void plan(Expr e, long first, long last, long step, String func, long range,
-                      Map<Request, List<VectorSelector>> requests, List<Request> order) {
+                      Map<SelectRequest, List<VectorSelector>> requests, List<SelectRequest> order) {
         if (e instanceof VectorSelector) {
             VectorSelector vs = (VectorSelector) e;
             long refFirst = vs.at() != null ? atMs(vs.at()) : first;
             long refLast = vs.at() != null ? atMs(vs.at()) : last;
             long start = refFirst - vs.offsetMs() - (range > 0 ? range : lookback) + open;
             long end = refLast - vs.offsetMs();
-            Request r = new Request(vs.matchers(), new SelectHints(start, end, step, range, func));
+            SelectRequest r = new SelectRequest(vs.matchers(), new SelectHints(start, end, step, range, func));
             requests.computeIfAbsent(r, k -> {
                 order.add(k);
                 return new ArrayList<>();

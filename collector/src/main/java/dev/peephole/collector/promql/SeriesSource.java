@@ -1,6 +1,10 @@
 package dev.peephole.collector.promql;
 
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The storage the engine reads from. */
 @FunctionalInterface
@@ -11,4 +15,29 @@ public interface SeriesSource {
      * marker ({@code 0x7ff0000000000002}) is treated as a staleness marker.
      */
     List<Series> select(List<LabelMatcher> matchers, SelectHints hints);
+
+    /**
+     * Reads the answers to many requests now, for queries evaluated soon after against the returned
+     * source (which falls back to this one for any other request). A storage that can read many
+     * requests in fewer round trips than one each overrides this; this default reads them one by
+     * one, which changes nothing but when they are read.
+     */
+    default SeriesSource prefetch(Collection<SelectRequest> requests) {
+        Map<SelectRequest, List<Series>> answers = new HashMap<>();
+        for (SelectRequest r : requests) {
+            if (!answers.containsKey(r)) {
+                List<Series> got = select(r.matchers(), r.hints());
+                List<Series> kept = new ArrayList<>();
+                if (got != null) {
+                    for (Series s : got) {
+                        if (s != null) {
+                            kept.add(s);
+                        }
+                    }
+                }
+                answers.put(r, kept);
+            }
+        }
+        return new PrefetchedSeries(answers, this);
+    }
 }

@@ -18,7 +18,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The same rule and unit-test files run through the real {@code promtool test rules}
  * (Debian package prometheus, installed by ./peephole test) and through Peephole's rule
  * evaluation: both must accept every {@code *.test.yml} and both must reject the deliberately
- * wrong {@code *.fails.yml}.
+ * wrong {@code *.fails.yml}. Peephole runs each file twice: every rule reading its own samples,
+ * and each group evaluation reading ahead, in one go, what its rules need (recording rules'
+ * output and ALERTS still read live), with the same outcome.
  */
 class AlertRuleSemanticsTest {
 
@@ -48,8 +50,10 @@ class AlertRuleSemanticsTest {
     void promtoolAndPeepholeAgree(Path file) throws Exception {
         Promtool result = promtool(file);
         assertThat(result.exitCode).as("promtool test rules %s:%n%s", file.getFileName(), result.output).isZero();
-        List<String> failures = PromtoolRuleTestRunner.run(file);
+        List<String> failures = PromtoolRuleTestRunner.run(file, false);
         assertThat(failures).as("Peephole on %s", file.getFileName()).isEmpty();
+        List<String> batched = PromtoolRuleTestRunner.run(file, true);
+        assertThat(batched).as("Peephole on %s, a group's reads taken ahead in one go", file.getFileName()).isEmpty();
     }
 
     @ParameterizedTest
@@ -57,7 +61,8 @@ class AlertRuleSemanticsTest {
     void bothRejectAWrongExpectation(Path file) throws Exception {
         Promtool result = promtool(file);
         assertThat(result.exitCode).as("promtool on %s:%n%s", file.getFileName(), result.output).isNotZero();
-        assertThat(PromtoolRuleTestRunner.run(file)).as("Peephole on %s", file.getFileName()).isNotEmpty();
+        assertThat(PromtoolRuleTestRunner.run(file, false)).as("Peephole on %s", file.getFileName()).isNotEmpty();
+        assertThat(PromtoolRuleTestRunner.run(file, true)).as("Peephole on %s, batched", file.getFileName()).isNotEmpty();
     }
 
     @Test

@@ -31,8 +31,17 @@ import java.util.TreeSet;
 final class PromtoolRuleTestRunner {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-    /** Every failure found in the file; empty when it passes. */
+    /** Every failure found in the file, each rule reading its own samples; empty when it passes. */
     static List<String> run(Path testFile) throws Exception {
+        return run(testFile, false);
+    }
+
+    /**
+     * Every failure found in the file; empty when it passes.
+     *
+     * @param batched whether each group evaluation reads ahead what its rules need ({@link EngineRuleQuery#prepare})
+     */
+    static List<String> run(Path testFile, boolean batched) throws Exception {
         JsonNode root = YAML.readTree(Files.readString(testFile));
         long evalInterval = dur(root.path("evaluation_interval").asText("1m"));
         List<RuleGroupSpec> specs = new ArrayList<>();
@@ -45,14 +54,14 @@ final class PromtoolRuleTestRunner {
         for (JsonNode test : root.path("tests")) {
             n++;
             String name = test.path("name").asText("test " + n);
-            for (String f : runTest(test, specs, evalInterval)) {
+            for (String f : runTest(test, specs, evalInterval, batched)) {
                 failures.add(name + ": " + f);
             }
         }
         return failures;
     }
 
-    private static List<String> runTest(JsonNode test, List<RuleGroupSpec> specs, long evalInterval) {
+    private static List<String> runTest(JsonNode test, List<RuleGroupSpec> specs, long evalInterval, boolean batched) {
         MemorySeries storage = new MemorySeries();
         long interval = dur(test.path("interval").asText("1m"));
         for (JsonNode s : test.path("input_series")) {
@@ -69,7 +78,7 @@ final class PromtoolRuleTestRunner {
         AlertingRule.TemplateContext ctx = new AlertingRule.TemplateContext(external,
                 test.path("external_url").asText(""));
         Engine engine = new Engine(storage, EngineOptions.defaults().withLeftOpenIntervals(false));
-        EngineRuleQuery query = new EngineRuleQuery(engine);
+        EngineRuleQuery query = new EngineRuleQuery(engine, batched);
         List<RuleGroup> groups = specs.stream().map(RuleGroup::new).toList();
 
         TreeMap<Long, List<JsonNode>> alertTests = new TreeMap<>();
