@@ -29,11 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
 import javax.sql.DataSource;
 
 /**
@@ -58,15 +53,6 @@ public class StoredSeriesSource implements SeriesSource {
     static final long PREFETCH_MAX_WINDOW_MS = 3_600_000L;
     /** Samples one batched rule read holds at most (16 bytes each, plus a copy per rule using them). */
     static final long PREFETCH_MAX_SAMPLES = 4_000_000L;
-    /** Series count from which a batched rule read's window is read in two halves in parallel. */
-    public static final int PREFETCH_SPLIT_MIN_SERIES = 256;
-    private static final int PREFETCH_PARTS = Math.min(2, Runtime.getRuntime().availableProcessors());
-    /** Reads the second half of a split rule read (daemon threads, made as needed, idle ones end after a minute). */
-    private static final ExecutorService PREFETCH_HELPERS = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "peephole-rule-read");
-        t.setDaemon(true);
-        return t;
-    });
     private static final String RAW_SQL = "SELECT series_id, array_agg((date_part('epoch', t) * 1000)::bigint ORDER BY t), "
             + "array_agg(v ORDER BY t) FROM metric_points "
             + "WHERE series_id = ANY (?) AND t >= ? AND t <= ? GROUP BY series_id";
@@ -147,16 +133,35 @@ public class StoredSeriesSource implements SeriesSource {
             // Shortest windows first: when the budget runs out, the long reads are the ones left live.
             List<Map.Entry<List<Long>, List<SelectRequest>>> windows = new ArrayList<>(byWindow.entrySet());
             windows.sort(Comparator.comparingLong(e -> e.getKey().get(1) - e.getKey().get(0)));
-            prefetchWindows(windows, found, answers);
+            try (Connection c = dataSource.getConnection()) {
+                // A plan for these very bounds: a reused generic plan cannot prune the day partitions
+                // when planning, so it loses the index's (series, time) order and sorts every sample
+                // of the batch (on disk, past the default work_mem); a plan for the bounds reads the
+                // one partition in index order and aggregates without sorting.
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement()) {
+                    st.execute("SET LOCAL plan_cache_mode = force_custom_plan");
+                    st.execute("SET LOCAL work_mem = '32MB'");
+                }
+                try {
+                    prefetchWindows(c, windows, found, answers);
+                } finally {
+                    try {
+                        c.rollback();
+                    } finally {
+                        c.setAutoCommit(true);
+                    }
+                }
+            }
         } catch (SQLException e) {
             throw new PromQLEvalException("storage error: " + e.getMessage());
         }
         return new PrefetchedSeries(answers, this);
     }
 
-    private void prefetchWindows(List<Map.Entry<List<Long>, List<SelectRequest>>> windows,
-                                 Map<SelectRequest, List<StoredSeries.Ref>> found,
-                                 Map<SelectRequest, List<Series>> answers) throws SQLException {
+    private static void prefetchWindows(Connection c, List<Map.Entry<List<Long>, List<SelectRequest>>> windows,
+                                Map<SelectRequest, List<StoredSeries.Ref>> found,
+                                Map<SelectRequest, List<Series>> answers) throws SQLException {
         long loaded = 0;
         for (Map.Entry<List<Long>, List<SelectRequest>> w : windows) {
             if (loaded >= PREFETCH_MAX_SAMPLES) {
@@ -171,7 +176,8 @@ public class StoredSeriesSource implements SeriesSource {
                 }
             }
             long[] ids = union.stream().mapToLong(Long::longValue).toArray();
-            Map<Long, Samples> samples = readWindow(ids, from, to);
+            Map<Long, Samples> samples = new HashMap<>();
+            query(c, RAW_SQL, ids, from, to, to, samples);
             Map<Long, Series> built = new HashMap<>();
             for (Map.Entry<Long, Samples> e : samples.entrySet()) {
                 loaded += e.getValue().size;
@@ -188,73 +194,6 @@ public class StoredSeriesSource implements SeriesSource {
                 answers.put(r, out);
             }
         }
-    }
-
-    /**
-     * One window's raw points for these series. From {@link #PREFETCH_SPLIT_MIN_SERIES} series on,
-     * the series (in id order) are read in two halves on two connections at once, one on a helper
-     * thread: the server's side of a group's read (index scan and aggregation, one backend each)
-     * and the decoding then use two cores. Each series is in exactly one half and read by the
-     * same query, so the answer is the same as one read. The calling thread holds no connection
-     * while it waits for the helper's half, so two reads never wait on each other for the pool.
-     */
-    private Map<Long, Samples> readWindow(long[] ids, long from, long to) throws SQLException {
-        if (ids.length < PREFETCH_SPLIT_MIN_SERIES || PREFETCH_PARTS < 2) {
-            return readRaw(ids, from, to);
-        }
-        long[] sorted = ids.clone();
-        Arrays.sort(sorted);
-        int half = sorted.length / 2;
-        long[] second = Arrays.copyOfRange(sorted, half, sorted.length);
-        Future<Map<Long, Samples>> other;
-        try {
-            other = PREFETCH_HELPERS.submit(() -> readRaw(second, from, to));
-        } catch (RejectedExecutionException e) {
-            return readRaw(ids, from, to);
-        }
-        Map<Long, Samples> out = readRaw(Arrays.copyOf(sorted, half), from, to);
-        try {
-            out.putAll(other.get());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SQLException("interrupted while reading rule samples", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof SQLException sql) {
-                throw sql;
-            }
-            if (cause instanceof RuntimeException rt) {
-                throw rt;
-            }
-            throw new SQLException(cause);
-        }
-        return out;
-    }
-
-    /** Raw points of these series in [from, to] on a connection of its own. */
-    private Map<Long, Samples> readRaw(long[] ids, long from, long to) throws SQLException {
-        Map<Long, Samples> samples = new HashMap<>();
-        try (Connection c = dataSource.getConnection()) {
-            // A plan for these very bounds: a reused generic plan cannot prune the day partitions
-            // when planning, so it loses the index's (series, time) order and sorts every sample
-            // of the batch (on disk, past the default work_mem); a plan for the bounds reads the
-            // one partition in index order and aggregates without sorting.
-            c.setAutoCommit(false);
-            try {
-                try (Statement st = c.createStatement()) {
-                    st.execute("SET LOCAL plan_cache_mode = force_custom_plan");
-                    st.execute("SET LOCAL work_mem = '32MB'");
-                }
-                query(c, RAW_SQL, ids, from, to, to, samples);
-            } finally {
-                try {
-                    c.rollback();
-                } finally {
-                    c.setAutoCommit(true);
-                }
-            }
-        }
-        return samples;
     }
 
     /** Whether these hints are read from the raw points whatever the rollups' state. */
