@@ -71,10 +71,13 @@ public class OtlpIngest {
     private final Counter pointsReceived;
     private final Counter pointsRejected;
     private final ConcurrentHashMap<String, Counter> requests = new ConcurrentHashMap<>();
+    private final dev.peephole.collector.export.SpanForwarder forwarder;
 
     public OtlpIngest(AgentToken token, BatchPreparer preparer, IngestWriter writer, IngestLimits limits,
-                      IngestStats ingestStats, StorageReadiness readiness, MeterRegistry meters) {
+                      IngestStats ingestStats, StorageReadiness readiness, MeterRegistry meters,
+                      dev.peephole.collector.export.SpanForwarder forwarder) {
         this.token = token;
+        this.forwarder = forwarder;
         this.preparer = preparer;
         this.writer = writer;
         this.limits = limits;
@@ -142,7 +145,8 @@ public class OtlpIngest {
             try {
                 // Spans are forwarded over OTLP (when an export endpoint is set) as the agent's are.
                 prepared = preparer.prepare(part.identity(), part.batch().setSequence(sequence.incrementAndGet()).build(),
-                        now, spans ? preparer.exportResourceOf(part.sender()) : null);
+                        now, spans && forwarder.enabled()
+                                ? preparer.exportResourceOf(OtlpMapper.sender(part.resource(), part.identity())) : null);
             } catch (InvalidBatchException e) {
                 // The mapper refuses what the preparer would; should one slip through, only its resource is lost.
                 LOG.warn("OTLP data of {} not stored: {}", part.identity().serviceName(), e.getMessage());

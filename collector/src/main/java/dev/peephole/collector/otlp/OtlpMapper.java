@@ -64,11 +64,10 @@ final class OtlpMapper {
 
     /** One resource's data: who sent it, and its items in the agent protocol's form. */
     /**
-     * One resource's data as an agent batch. {@code sender} describes the resource as an agent's
-     * Hello would (its attributes as resource attributes), so the OTLP forwarder sends the
-     * resource on with the spans.
+     * One resource's data as an agent batch; {@code resource} is kept for the OTLP forwarder,
+     * which sends it on with the spans (see {@link #sender}).
      */
-    record Part(AgentIdentity identity, dev.peephole.proto.v1.Hello sender, Batch.Builder batch, int items) {
+    record Part(AgentIdentity identity, Resource resource, Batch.Builder batch, int items) {
     }
 
     /** Counts refused items, keeping the first few reasons for the answer. */
@@ -133,7 +132,6 @@ final class OtlpMapper {
         int received = 0;
         for (ResourceSpans rs : request.getResourceSpansList()) {
             AgentIdentity identity = identity(rs.getResource(), sessionId);
-            dev.peephole.proto.v1.Hello sender = sender(rs.getResource(), identity);
             Batch.Builder batch = Batch.newBuilder();
             int items = 0;
             for (ScopeSpans ss : rs.getScopeSpansList()) {
@@ -149,7 +147,7 @@ final class OtlpMapper {
                 }
             }
             if (items > 0) {
-                parts.add(new Part(identity, sender, batch, items));
+                parts.add(new Part(identity, rs.getResource(), batch, items));
             }
         }
         return new Mapped(parts, received, refused.count, refused.reasons);
@@ -274,7 +272,6 @@ final class OtlpMapper {
         int received = 0;
         for (ResourceMetrics rm : request.getResourceMetricsList()) {
             AgentIdentity identity = identity(rm.getResource(), sessionId);
-            dev.peephole.proto.v1.Hello sender = sender(rm.getResource(), identity);
             Batch.Builder batch = Batch.newBuilder();
             int items = 0;
             for (ScopeMetrics sm : rm.getScopeMetricsList()) {
@@ -285,7 +282,7 @@ final class OtlpMapper {
                 }
             }
             if (items > 0) {
-                parts.add(new Part(identity, sender, batch, items));
+                parts.add(new Part(identity, rm.getResource(), batch, items));
             }
         }
         return new Mapped(parts, received, refused.count, refused.reasons);
