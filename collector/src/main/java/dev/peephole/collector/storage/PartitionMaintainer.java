@@ -105,6 +105,15 @@ public class PartitionMaintainer {
                 } else {
                     ensureRetentionPolicy(c, "metric_points", points);
                     ensureRetentionPolicy(c, "spans", spans);
+                    // the continuous aggregates keep their own materialized chunks: same policy on them
+                    ensureRetentionPolicy(c, "metric_rollup_1m", rollups);
+                    ensureRetentionPolicy(c, "metric_rollup_1h", rollups);
+                    // A refresh over a range whose source rows were dropped deletes the buckets it
+                    // had materialized there: each aggregate refreshes only what its source keeps.
+                    ensureRefreshWindow(c, "metric_rollup_1m", min(Duration.ofDays(1), points),
+                            Duration.ofMinutes(1), Duration.ofMinutes(1));
+                    ensureRefreshWindow(c, "metric_rollup_1h", min(Duration.ofDays(3), rollups),
+                            Duration.ofHours(1), Duration.ofMinutes(10));
                 }
                 try (PreparedStatement ps = c.prepareStatement(
                         "DELETE FROM span_operations WHERE last_seen < now() - make_interval(secs => ?)")) {
@@ -167,6 +176,7 @@ public class PartitionMaintainer {
      * TimescaleDB drops the chunks of {@code hypertable} past {@code keep} itself, in a
      * retention policy job; this makes sure there is exactly one such policy, with this
      * interval (a policy with another interval, from an earlier setting, is replaced).
+     * {@code hypertable} may also be a continuous aggregate (its jobs carry the view's name).
      */
     private static void ensureRetentionPolicy(Connection c, String hypertable, Duration keep) throws SQLException {
         String wanted = interval(keep);
@@ -201,6 +211,58 @@ public class PartitionMaintainer {
         }
         LOG.info("Retention policy of {}: chunks dropped after {}{}", hypertable, wanted,
                 existing == null ? "" : " (replaced job " + existing + ")");
+    }
+
+    /**
+     * Makes the refresh policy of the continuous aggregate {@code view} start {@code start}
+     * back (its end and schedule as the migration set them), replacing a policy that differs.
+     * The window never shrinks below three buckets, which TimescaleDB requires.
+     */
+    private static void ensureRefreshWindow(Connection c, String view, Duration start, Duration end, Duration every)
+            throws SQLException {
+        Duration bucket = view.endsWith("_1h") ? Duration.ofHours(1) : Duration.ofMinutes(1);
+        String wanted = interval(max(start, end.plus(bucket.multipliedBy(2))));
+        Long existing = null;
+        boolean same = false;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT job_id, (config->>'start_offset')::interval = ?::interval FROM timescaledb_information.jobs "
+                        + "WHERE proc_name = 'policy_refresh_continuous_aggregate' "
+                        + "AND hypertable_schema = current_schema() AND hypertable_name = ?")) {
+            ps.setString(1, wanted);
+            ps.setString(2, view);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    existing = rs.getLong(1);
+                    same = rs.getBoolean(2) && !rs.next();
+                }
+            }
+        }
+        if (same) {
+            return;
+        }
+        if (existing != null) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT remove_continuous_aggregate_policy(?::regclass, if_exists => true)")) {
+                ps.setString(1, view);
+                ps.execute();
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("SELECT add_continuous_aggregate_policy(?::regclass, "
+                + "start_offset => ?::interval, end_offset => ?::interval, schedule_interval => ?::interval)")) {
+            ps.setString(1, view);
+            ps.setString(2, wanted);
+            ps.setString(3, interval(end));
+            ps.setString(4, interval(every));
+            ps.execute();
+        }
+        LOG.info("Refresh policy of {}: the last {} refreshed", view, wanted);
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** A PostgreSQL interval literal for a duration, in its largest whole unit up to days. */

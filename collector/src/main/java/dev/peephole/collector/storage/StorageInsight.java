@@ -68,7 +68,7 @@ public class StorageInsight {
 
     @Serdeable
     public record RetentionView(String kind, String keep, long seconds, String source, String setting,
-                                String configured, @Nullable Instant changedAt, boolean enforced) {
+                                String configured, @Nullable Instant changedAt) {
     }
 
     @Serdeable
@@ -119,7 +119,7 @@ public class StorageInsight {
             }
 
             return new Report(flavour.name().toLowerCase(java.util.Locale.ROOT), database, sizes, seriesCount,
-                    byName, byLabel, ranges, compression, retention(c, flavour));
+                    byName, byLabel, ranges, compression, retention(c));
         }
     }
 
@@ -127,19 +127,17 @@ public class StorageInsight {
     public List<RetentionView> retention() throws SQLException {
         StorageFlavour flavour = schema.flavour().orElseThrow(() -> new SQLException("the schema is not migrated yet"));
         try (Connection c = pool.dataSource().getConnection()) {
-            return retention(c, flavour);
+            return retention(c);
         }
     }
 
-    private List<RetentionView> retention(Connection c, StorageFlavour flavour) throws SQLException {
+    private List<RetentionView> retention(Connection c) throws SQLException {
         List<RetentionView> kept = new ArrayList<>();
         for (Map.Entry<Retention.Kind, Retention.Value> e : retention.effective(c).entrySet()) {
             Retention.Kind k = e.getKey();
-            // TimescaleDB's continuous aggregates carry no retention policy (yet)
-            boolean enforced = !(k == Retention.Kind.ROLLUPS && flavour == StorageFlavour.TIMESCALEDB);
             kept.add(new RetentionView(k.key(), Retention.format(e.getValue().keep()),
                     e.getValue().keep().toSeconds(), e.getValue().source(), k.setting(),
-                    Retention.format(retention.configured(k)), e.getValue().changedAt(), enforced));
+                    Retention.format(retention.configured(k)), e.getValue().changedAt()));
         }
         return kept;
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.peephole.collector.db.ConnectionPool;
 import dev.peephole.collector.grpc.AgentGrpcServer;
 import dev.peephole.collector.storage.PartitionMaintainer;
+import dev.peephole.collector.storage.Retention;
 import dev.peephole.collector.support.TestAgent;
 import dev.peephole.collector.support.TimescaleTestServer;
 import dev.peephole.proto.v1.Batch;
@@ -111,7 +112,8 @@ class TimescaleIngestTest {
     @Order(3)
     void retentionPoliciesFollowTheConfiguredRetentionAndAreReplacedWhenTheyDiffer() throws Exception {
         String policies = "SELECT string_agg(hypertable_name || '>' || (config->>'drop_after')::interval, ',' "
-                + "ORDER BY hypertable_name) FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention'";
+                + "ORDER BY hypertable_name) FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention' "
+                + "AND hypertable_name IN ('metric_points', 'spans')";
         assertThat(text(policies)).isEqualTo("metric_points>3 days,spans>36:00:00");
         String pointsJob = text("SELECT job_id FROM timescaledb_information.jobs "
                 + "WHERE proc_name = 'policy_retention' AND hypertable_name = 'metric_points'");
@@ -205,6 +207,51 @@ class TimescaleIngestTest {
         assertThat(text("SELECT count(*) FROM metric_points WHERE series_id = -1")).isEqualTo("0");
         assertThat(text("SELECT count(*) FROM metric_points p JOIN metric_series s ON s.id = p.series_id "
                 + "WHERE s.labels->>'instance' = 'ts-agent'")).isEqualTo("4");
+    }
+
+    @Test
+    @Order(6)
+    void rollupsHaveTheirRetentionAndRefreshOnlyWhatTheirSourceKeeps() throws Exception {
+        // a continuous aggregate's jobs carry the view's name
+        String retentionOfRollups = "SELECT string_agg(hypertable_name || '>' || (config->>'drop_after')::interval, ',' "
+                + "ORDER BY hypertable_name) FROM timescaledb_information.jobs WHERE proc_name = 'policy_retention' "
+                + "AND hypertable_name LIKE 'metric_rollup_%'";
+        String refreshStarts = "SELECT string_agg(hypertable_name || '>' || (config->>'start_offset')::interval, ',' "
+                + "ORDER BY hypertable_name) FROM timescaledb_information.jobs "
+                + "WHERE proc_name = 'policy_refresh_continuous_aggregate'";
+        // the default rollup retention; points kept 3 days, so the migration's refresh windows stand
+        assertThat(text(retentionOfRollups)).isEqualTo("metric_rollup_1h>90 days,metric_rollup_1m>90 days");
+        assertThat(text(refreshStarts)).isEqualTo("metric_rollup_1h>3 days,metric_rollup_1m>1 day");
+
+        Retention retention = server.getApplicationContext().getBean(Retention.class);
+        PartitionMaintainer maintainer = server.getApplicationContext().getBean(PartitionMaintainer.class);
+        try {
+            // points kept 12 h: a refresh of the last day would erase the minutes whose points are gone
+            retention.change(Map.of(Retention.Kind.POINTS, Duration.ofHours(12), Retention.Kind.ROLLUPS, Duration.ofDays(2)));
+            maintainer.runOnce();
+            assertThat(maintainer.reason()).isEqualTo("ok");
+            assertThat(text(retentionOfRollups)).isEqualTo("metric_rollup_1h>2 days,metric_rollup_1m>2 days");
+            assertThat(text(refreshStarts)).isEqualTo("metric_rollup_1h>2 days,metric_rollup_1m>12:00:00");
+
+            // a materialized minute past the rollups' retention is dropped by the policy's job (whole
+            // chunks go: an aggregate's chunks span ten of its source's, so the minute is 60 days old)
+            execute("INSERT INTO metric_points (series_id, t, v) VALUES (-2, now() - INTERVAL '60 days', 1)");
+            execute("CALL refresh_continuous_aggregate('metric_rollup_1m', now() - INTERVAL '61 days', now() - INTERVAL '59 days')");
+            // its point gone, as the points' retention does (or the real-time aggregate recomputes the minute)
+            execute("DELETE FROM metric_points WHERE series_id = -2");
+            assertThat(text("SELECT count(*) FROM metric_rollup_1m WHERE series_id = -2")).isEqualTo("1");
+            String job = text("SELECT job_id FROM timescaledb_information.jobs "
+                    + "WHERE proc_name = 'policy_retention' AND hypertable_name = 'metric_rollup_1m'");
+            execute("CALL run_job(" + Integer.parseInt(job) + ")");
+            assertThat(text("SELECT count(*) FROM metric_rollup_1m WHERE series_id = -2 AND bucket < now() - INTERVAL '59 days'"))
+                    .isEqualTo("0");
+        } finally {
+            // the TimescaleDB test database is shared by the test classes of this JVM
+            retention.reset(java.util.List.of(Retention.Kind.POINTS, Retention.Kind.ROLLUPS));
+            maintainer.runOnce();
+            execute("DELETE FROM metric_points WHERE series_id = -2");
+        }
+        assertThat(text(refreshStarts)).isEqualTo("metric_rollup_1h>3 days,metric_rollup_1m>1 day");
     }
 
     private HttpResponse<String> awaitReady() throws Exception {

@@ -34,10 +34,10 @@ function retentionForm(kept, done) {
       }
     });
     return [KIND_TITLES[k.kind] || k.kind, inputs[k.kind], `${k.source}${k.changedAt ? `, changed ${when(k.changedAt)}` : ''}`,
-      `${k.setting} = ${k.configured}`, k.enforced ? 'yes' : 'no (not on TimescaleDB)', k.source === 'database' ? reset : ''];
+      `${k.setting} = ${k.configured}`, k.source === 'database' ? reset : ''];
   });
   const form = h('form', { id: 'retention-form', 'aria-label': 'Retention' },
-    table('Retention per kind', ['Kind', 'Keep', 'Source', 'Setting', 'Enforced', ''], rows, { id: 'retention-table' }),
+    table('Retention per kind', ['Kind', 'Keep', 'Source', 'Setting', ''], rows, { id: 'retention-table' }),
     h('button', { type: 'submit', id: 'retention-save' }, 'Save retention'), msg);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
