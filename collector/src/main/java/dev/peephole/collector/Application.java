@@ -5,6 +5,7 @@ import dev.peephole.collector.config.CollectorSettings;
 import dev.peephole.collector.config.SettingsCheck;
 import dev.peephole.collector.prometheus.BuildVersion;
 import dev.peephole.collector.security.TlsFiles;
+import io.micronaut.context.env.Environment;
 import io.micronaut.runtime.Micronaut;
 import java.util.Locale;
 import java.util.Optional;
@@ -48,10 +49,23 @@ public final class Application {
             System.exit(2);
             return;
         }
-        Micronaut.build(args)
+        new Launcher().args(args)
                 .properties(https)
                 .mainClass(Application.class)
                 .banner(false)
                 .start();
+    }
+
+    /**
+     * Micronaut's launcher, saying first in one line why start-up failed: Micronaut logs the
+     * whole chain of bean-creation errors, where the reason (often naming the setting) is
+     * buried at the end. Exit code and logging are Micronaut's.
+     */
+    static final class Launcher extends Micronaut {
+        @Override
+        protected void handleStartupException(Environment environment, Throwable failure) {
+            System.err.println("peephole-collector: " + StartupFailure.reason(failure));
+            super.handleStartupException(environment, failure);
+        }
     }
 }

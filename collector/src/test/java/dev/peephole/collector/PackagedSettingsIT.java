@@ -76,6 +76,29 @@ class PackagedSettingsIT {
     }
 
     @Test
+    void aFailureAfterTheDatabaseStartedSaysWhyInOneLineAndStopsTheEmbeddedPostgres() throws Exception {
+        // the notify file is readable (so the settings check passes) but not valid: it fails when the
+        // notification beans are made, after the embedded PostgreSQL has started
+        Path notify = Files.writeString(dir.resolve("notify.yml"), "route: [\n");
+        Path data = dir.resolve("failing-data");
+        int httpPort;
+        try (ServerSocket a = new ServerSocket(0)) {
+            httpPort = a.getLocalPort();
+        }
+        Path out = dir.resolve("failing.log");
+        Process p = run(out, Map.of("PEEPHOLE_NOTIFY_CONFIG", notify.toString(), "PEEPHOLE_DATA_DIR", data.toString(),
+                "PEEPHOLE_HTTP_PORT", Integer.toString(httpPort), "PEEPHOLE_GRPC_PORT", "0",
+                "PEEPHOLE_OTLP_GRPC_PORT", "0", "PEEPHOLE_OTLP_HTTP_PORT", "0"), java(), "-jar", jar().toString());
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isNotZero();
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines).as(String.join("\n", lines))
+                .anySatisfy(line -> assertThat(line).startsWith("peephole-collector: PEEPHOLE_NOTIFY_CONFIG " + notify + ": "));
+        assertThat(data.resolve("postgres/PG_VERSION")).as("the database had started").exists();
+        assertThat(data.resolve("postgres/postmaster.pid")).as("and is stopped").doesNotExist();
+    }
+
+    @Test
     void inJsonModeEveryLineIsJsonAndNoSecretIsShownOrLogged() throws Exception {
         String adminPassword = "it-admin-Secret-1";
         String agentToken = "it-agent-Secret-2";

@@ -1,7 +1,9 @@
 package dev.peephole.collector.db;
 
 import io.micronaut.context.annotation.Value;
+import io.micronaut.context.event.StartupEvent;
 import io.micronaut.core.annotation.Nullable;
+import io.micronaut.runtime.event.annotation.EventListener;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -27,6 +29,14 @@ public class DatabaseLocation {
     private final String user;
     private final String password;
     private final EmbeddedPostgres embedded;
+    /**
+     * Stops the embedded PostgreSQL when the JVM exits before the application finished starting
+     * (a bean failing at start-up exits without closing the context, which would leave the
+     * server running). Once started, the context's own shutdown closes it, after ingest drained.
+     */
+    private final Thread stopIfStartupFails;
+    private volatile boolean applicationStarted;
+    private boolean closed;
 
     public DatabaseLocation(@Nullable @Value("${peephole.db.url:}") String url,
                             @Nullable @Value("${peephole.db.user:}") String user,
@@ -37,13 +47,25 @@ public class DatabaseLocation {
             this.user = user;
             this.password = password;
             this.embedded = null;
+            this.stopIfStartupFails = null;
             LOG.info("Using the external database {}", dev.peephole.collector.config.Redaction.url(url));
         } else {
             this.embedded = startEmbedded(Path.of(dataDir));
             this.jdbcUrl = embedded.getJdbcUrl("postgres", "postgres");
             this.user = "postgres";
             this.password = null;
+            this.stopIfStartupFails = new Thread(() -> {
+                if (!applicationStarted) {
+                    close();
+                }
+            }, "peephole-embedded-postgres-stop");
+            Runtime.getRuntime().addShutdownHook(stopIfStartupFails);
         }
+    }
+
+    @EventListener
+    void onStartup(StartupEvent started) {
+        applicationStarted = true;
     }
 
     /** Starts (creating when new) the embedded PostgreSQL of {@code dataDir}, as the collector runs it. */
@@ -92,11 +114,24 @@ public class DatabaseLocation {
     }
 
     @PreDestroy
-    public void close() throws IOException {
-        if (embedded != null) {
-            long started = System.nanoTime();
+    public synchronized void close() {
+        if (embedded == null || closed) {
+            return;
+        }
+        closed = true;
+        if (Thread.currentThread() != stopIfStartupFails) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopIfStartupFails);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting: the hook finds the server closed and returns
+            }
+        }
+        long started = System.nanoTime();
+        try {
             embedded.close();
             LOG.info("Embedded PostgreSQL stopped ({} ms)", (System.nanoTime() - started) / 1_000_000);
+        } catch (IOException e) {
+            LOG.warn("Embedded PostgreSQL did not stop cleanly: {}", e.getMessage());
         }
     }
 }
