@@ -185,6 +185,9 @@ public final class BackupRestorer {
                 String table = SchemaCatalog.quote(t.name());
                 if (t.partitions() != null) {
                     for (BackupManifest.Partition p : t.partitions()) {
+                        if (p.bound() == null) {
+                            continue; // a TimescaleDB chunk listed by an earlier version: TimescaleDB makes its own
+                        }
                         s.execute("CREATE TABLE IF NOT EXISTS " + SchemaCatalog.quote(p.name()) + " PARTITION OF "
                                 + table + " " + p.bound());
                     }

@@ -93,12 +93,15 @@ final class SchemaCatalog {
         return cols;
     }
 
-    /** The partitions of a partitioned table with their bounds; empty for other tables. */
+    /**
+     * The partitions of a partitioned table with their bounds; empty for other tables, and for
+     * hypertables, whose chunks inherit from them without a bound (TimescaleDB makes its own).
+     */
     static List<BackupManifest.Partition> partitions(Connection c, String table) throws SQLException {
         List<BackupManifest.Partition> parts = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT p.relname, pg_get_expr(p.relpartbound, p.oid) "
                 + "FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhrelid "
-                + "WHERE i.inhparent = to_regclass(quote_ident(?)) ORDER BY 1")) {
+                + "WHERE i.inhparent = to_regclass(quote_ident(?)) AND p.relispartition ORDER BY 1")) {
             ps.setString(1, table);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

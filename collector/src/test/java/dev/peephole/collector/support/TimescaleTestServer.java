@@ -37,6 +37,7 @@ public final class TimescaleTestServer {
     private static final Pattern READY = Pattern.compile("^PEEPHOLE-TIMESCALEDB READY host=(\\S+) port=(\\d+)");
     private static final long START_TIMEOUT_SECONDS = 180;
     private static TimescaleTestServer instance;
+    private static final java.util.concurrent.atomic.AtomicInteger STARTED = new java.util.concurrent.atomic.AtomicInteger();
 
     private final Process process;
     private final String host;
@@ -56,6 +57,14 @@ public final class TimescaleTestServer {
             instance = start();
         }
         return instance;
+    }
+
+    /**
+     * A server of its own, with an empty database, for a test that needs two (a backup's source
+     * and its restore target); stop it with {@link #stop()} (it also stops when the JVM exits).
+     */
+    public static TimescaleTestServer startAnother() {
+        return start();
     }
 
     /** JDBC URL of the server's one database (any user and password are accepted). */
@@ -184,10 +193,11 @@ public final class TimescaleTestServer {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return target.resolve("timescaledb-test-server.log");
+        int n = STARTED.incrementAndGet();
+        return target.resolve(n == 1 ? "timescaledb-test-server.log" : "timescaledb-test-server-" + n + ".log");
     }
 
-    private void stop() {
+    public void stop() {
         process.destroy(); // SIGTERM: the server closes its socket and exits
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
