@@ -19,6 +19,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
@@ -180,37 +181,15 @@ public class PartitionMaintainer {
      */
     private static void ensureRetentionPolicy(Connection c, String hypertable, Duration keep) throws SQLException {
         String wanted = interval(keep);
-        Long existing = null;
-        boolean same = false;
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT job_id, (config->>'drop_after')::interval = ?::interval FROM timescaledb_information.jobs "
-                        + "WHERE proc_name = 'policy_retention' AND hypertable_schema = current_schema() "
-                        + "AND hypertable_name = ?")) {
-            ps.setString(1, wanted);
-            ps.setString(2, hypertable);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    existing = rs.getLong(1);
-                    same = rs.getBoolean(2) && !rs.next();
-                }
-            }
-        }
-        if (same) {
+        Optional<Boolean> same = policyHas(c, "policy_retention", hypertable, "drop_after", wanted);
+        if (same.orElse(false)) {
             return;
         }
-        if (existing != null) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT remove_retention_policy(?::regclass, if_exists => true)")) {
-                ps.setString(1, hypertable);
-                ps.execute();
-            }
+        if (same.isPresent()) {
+            call(c, "SELECT remove_retention_policy(?::regclass, if_exists => true)", hypertable);
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT add_retention_policy(?::regclass, drop_after => ?::interval)")) {
-            ps.setString(1, hypertable);
-            ps.setString(2, wanted);
-            ps.execute();
-        }
-        LOG.info("Retention policy of {}: chunks dropped after {}{}", hypertable, wanted,
-                existing == null ? "" : " (replaced job " + existing + ")");
+        call(c, "SELECT add_retention_policy(?::regclass, drop_after => ?::interval)", hypertable, wanted);
+        LOG.info("Retention policy of {}: chunks dropped after {}{}", hypertable, wanted, same.isPresent() ? " (replaced)" : "");
     }
 
     /**
@@ -222,39 +201,47 @@ public class PartitionMaintainer {
             throws SQLException {
         Duration bucket = view.endsWith("_1h") ? Duration.ofHours(1) : Duration.ofMinutes(1);
         String wanted = interval(max(start, end.plus(bucket.multipliedBy(2))));
-        Long existing = null;
-        boolean same = false;
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT job_id, (config->>'start_offset')::interval = ?::interval FROM timescaledb_information.jobs "
-                        + "WHERE proc_name = 'policy_refresh_continuous_aggregate' "
-                        + "AND hypertable_schema = current_schema() AND hypertable_name = ?")) {
-            ps.setString(1, wanted);
-            ps.setString(2, view);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    existing = rs.getLong(1);
-                    same = rs.getBoolean(2) && !rs.next();
-                }
-            }
-        }
-        if (same) {
+        Optional<Boolean> same = policyHas(c, "policy_refresh_continuous_aggregate", view, "start_offset", wanted);
+        if (same.orElse(false)) {
             return;
         }
-        if (existing != null) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT remove_continuous_aggregate_policy(?::regclass, if_exists => true)")) {
-                ps.setString(1, view);
-                ps.execute();
+        if (same.isPresent()) {
+            call(c, "SELECT remove_continuous_aggregate_policy(?::regclass, if_exists => true)", view);
+        }
+        call(c, "SELECT add_continuous_aggregate_policy(?::regclass, start_offset => ?::interval, "
+                + "end_offset => ?::interval, schedule_interval => ?::interval)", view, wanted, interval(end), interval(every));
+        LOG.info("Refresh policy of {}: the last {} refreshed", view, wanted);
+    }
+
+    /**
+     * Whether the one {@code proc} job of {@code relation} has {@code key} = {@code wanted} in its
+     * configuration (both intervals); empty when there is no such job, false when there are several.
+     */
+    private static Optional<Boolean> policyHas(Connection c, String proc, String relation, String key, String wanted)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT (config->>?)::interval = ?::interval FROM timescaledb_information.jobs "
+                        + "WHERE proc_name = ? AND hypertable_schema = current_schema() AND hypertable_name = ?")) {
+            ps.setString(1, key);
+            ps.setString(2, wanted);
+            ps.setString(3, proc);
+            ps.setString(4, relation);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                return Optional.of(rs.getBoolean(1) && !rs.next());
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("SELECT add_continuous_aggregate_policy(?::regclass, "
-                + "start_offset => ?::interval, end_offset => ?::interval, schedule_interval => ?::interval)")) {
-            ps.setString(1, view);
-            ps.setString(2, wanted);
-            ps.setString(3, interval(end));
-            ps.setString(4, interval(every));
+    }
+
+    private static void call(Connection c, String sql, String... args) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setString(i + 1, args[i]);
+            }
             ps.execute();
         }
-        LOG.info("Refresh policy of {}: the last {} refreshed", view, wanted);
     }
 
     private static Duration min(Duration a, Duration b) {

@@ -172,7 +172,8 @@ class BackupRestoreTest {
         }
     }
 
-    private static boolean ack(TestAgent agent) throws InterruptedException {
+    /** Waits for the next acknowledgement (false when the stream went quiet). */
+    static boolean ack(TestAgent agent) throws InterruptedException {
         for (CollectorMessage m = agent.next(30); m != null; m = agent.next(30)) {
             if (m.hasAck()) {
                 return true;
@@ -181,7 +182,7 @@ class BackupRestoreTest {
         return false;
     }
 
-    private static Span span(long trace, long id, long parent, String name, long start, SpanKind kind) {
+    static Span span(long trace, long id, long parent, String name, long start, SpanKind kind) {
         Span.Builder s = Span.newBuilder().setTraceId(TestAgent.id(16, trace)).setSpanId(TestAgent.id(8, id))
                 .setName(name).setKind(kind).setStartTimeUnixNano(start).setEndTimeUnixNano(start + 5_000_000);
         if (parent != 0) {

@@ -9,12 +9,10 @@ import dev.peephole.collector.support.Http;
 import dev.peephole.collector.support.TestAgent;
 import dev.peephole.collector.support.TimescaleTestServer;
 import dev.peephole.proto.v1.Batch;
-import dev.peephole.proto.v1.CollectorMessage;
 import dev.peephole.proto.v1.Label;
 import dev.peephole.proto.v1.MetricSeries;
 import dev.peephole.proto.v1.MetricType;
 import dev.peephole.proto.v1.NumberPoint;
-import dev.peephole.proto.v1.Span;
 import dev.peephole.proto.v1.SpanKind;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -121,30 +119,12 @@ class TimescaleBackupTest {
                     batch.addMetrics(m);
                 }
                 long start = T0 + b * 300_000_000_000L;
-                batch.addSpans(span(b + 1, 1, 0, "GET /api/events", start, SpanKind.SPAN_KIND_SERVER));
-                batch.addSpans(span(b + 1, 2, 1, "FaceDetector.detect", start + 1_000_000, SpanKind.SPAN_KIND_INTERNAL));
+                batch.addSpans(BackupRestoreTest.span(b + 1, 1, 0, "GET /api/events", start, SpanKind.SPAN_KIND_SERVER));
+                batch.addSpans(BackupRestoreTest.span(b + 1, 2, 1, "FaceDetector.detect", start + 1_000_000, SpanKind.SPAN_KIND_INTERNAL));
                 agent.sendBatch(batch.build());
-                assertThat(acked(agent)).as("batch " + b).isTrue();
+                assertThat(BackupRestoreTest.ack(agent)).as("batch " + b).isTrue();
             }
         }
-    }
-
-    private static boolean acked(TestAgent agent) throws InterruptedException {
-        for (CollectorMessage m = agent.next(120); m != null; m = agent.next(120)) {
-            if (m.hasAck()) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static Span span(long trace, long id, long parent, String name, long start, SpanKind kind) {
-        Span.Builder s = Span.newBuilder().setTraceId(TestAgent.id(16, trace)).setSpanId(TestAgent.id(8, id))
-                .setName(name).setKind(kind).setStartTimeUnixNano(start).setEndTimeUnixNano(start + 5_000_000);
-        if (parent != 0) {
-            s.setParentSpanId(TestAgent.id(8, parent));
-        }
-        return s.build();
     }
 
     /** Raw points, the 1-minute rollups (through a 5-minute step), series, services and traces. */
