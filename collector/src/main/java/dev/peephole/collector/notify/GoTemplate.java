@@ -1,5 +1,6 @@
 package dev.peephole.collector.notify;
 
+import dev.peephole.collector.promql.GoFloat;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -7,19 +8,23 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * A small, documented subset of Go's text/template, enough for Alertmanager-style titles and
- * messages (see the README): text; {@code {{ pipeline }}}; {@code {{ if }} / {{ else if }} /
- * {{ else }} / {{ end }}}; {@code {{ range pipeline }} ... {{ end }}} (dot is the element);
- * {@code {{ template "name" . }}} for Peephole's default templates; trim markers
- * {@code {{-} and {@code -}}}; field chains {@code .A.B} (map keys too) and {@code $} (the
- * root); string and number literals; parenthesised pipelines; pipes {@code a | f}; functions
- * {@code len eq ne lt gt le ge not and or toUpper toLower title join}. With {@code html}
- * every printed value is HTML-escaped (as Go's html/template does in text).
+ * The one template engine of the collector: a small, documented subset of Go's text/template
+ * for Alertmanager-style notification titles and messages and for Prometheus-style alert labels
+ * and annotations (see the README): text; comments; {@code {{ pipeline }}}; {@code {{ if }} /
+ * {{ else if }} / {{ else }} / {{ end }}}; {@code {{ range pipeline }} ... {{ end }}} (dot is
+ * the element); {@code {{ template "name" . }}} for Peephole's default notification templates;
+ * trim markers {@code {{-} and {@code -}}}; field chains {@code .A.B} (map keys too) and
+ * {@code $} (the root), {@code $x.y} being the root's field {@code x}; string (quoted and raw)
+ * and number literals; parenthesised pipelines; pipes {@code a | f}; functions {@code len eq ne
+ * lt gt le ge not and or toUpper toLower title join printf humanize humanize1024
+ * humanizeDuration humanizePercentage stripPort}. Values print as Go's {@code %v} does. With
+ * {@code html} every printed value is HTML-escaped (as Go's html/template does in text).
  */
 public final class GoTemplate {
 
     private static final java.util.Set<String> FUNCTIONS = java.util.Set.of("len", "eq", "ne", "lt", "gt", "le", "ge",
-            "not", "and", "or", "toUpper", "toLower", "title", "join");
+            "not", "and", "or", "toUpper", "toLower", "title", "join", "printf", "humanize", "humanize1024",
+            "humanizeDuration", "humanizePercentage", "stripPort");
     private final List<Node> nodes;
     private final boolean html;
 
@@ -28,9 +33,25 @@ public final class GoTemplate {
         this.html = html;
     }
 
-    /** Parses {@code text}; throws IllegalArgumentException naming the problem. */
+    /**
+     * What a kind of template may use beyond the common subset.
+     *
+     * @param variables the {@code $name} roots it may name ({@code null}: any root field)
+     * @param namedTemplates whether {@code {{ template "name" }}} may call a default template
+     */
+    public record Dialect(java.util.Set<String> variables, boolean namedTemplates) {
+        /** Notification templates: any root field, the default named templates. */
+        public static final Dialect NOTIFICATION = new Dialect(null, true);
+    }
+
+    /** Parses a notification template; throws IllegalArgumentException naming the problem and where. */
     public static GoTemplate parse(String text, boolean html) {
-        Parser p = new Parser(text);
+        return parse(text, html, Dialect.NOTIFICATION);
+    }
+
+    /** Parses {@code text} in {@code dialect}; throws IllegalArgumentException naming the problem and where. */
+    public static GoTemplate parse(String text, boolean html, Dialect dialect) {
+        Parser p = new Parser(text, dialect);
         List<Node> nodes = p.parseList(false);
         if (p.pendingEnd != null) {
             throw new IllegalArgumentException("template: unexpected {{" + p.pendingEnd + "}}");
@@ -113,7 +134,9 @@ public final class GoTemplate {
     private record Range(Pipeline over, List<Node> body, List<Node> otherwise) implements Node {
         public void exec(Scope s, StringBuilder out, boolean html) {
             Object v = over.eval(s);
-            Collection<?> items = v instanceof Map<?, ?> m ? m.values() : v instanceof Collection<?> c ? c : List.of();
+            // a map ranges in key order, as Go's does
+            Collection<?> items = v instanceof Map<?, ?> m ? new java.util.TreeMap<>(m).values()
+                    : v instanceof Collection<?> c ? c : List.of();
             if (items.isEmpty()) {
                 for (Node n : otherwise) {
                     n.exec(s, out, html);
@@ -270,14 +293,35 @@ public final class GoTemplate {
             }
             case "title" -> {
                 need(name, a, 1);
-                String s = str(a.get(0));
-                StringBuilder b = new StringBuilder();
-                boolean start = true;
-                for (char ch : s.toCharArray()) {
-                    b.append(start ? Character.toTitleCase(ch) : ch);
-                    start = !Character.isLetterOrDigit(ch);
+                return title(str(a.get(0)));
+            }
+            case "printf" -> {
+                if (a.isEmpty() || !(a.get(0) instanceof String format)) {
+                    throw new IllegalArgumentException("printf: the first argument must be a format string");
                 }
-                return b.toString();
+                // numbers are float64 as in Prometheus' templates (a whole one still prints with %d)
+                return GoFloat.sprintf(format, a.subList(1, a.size()).stream()
+                        .map(o -> o instanceof Number n ? (Object) n.doubleValue() : o).toArray());
+            }
+            case "humanize" -> {
+                need(name, a, 1);
+                return GoFloat.humanize(number(name, a.get(0)));
+            }
+            case "humanize1024" -> {
+                need(name, a, 1);
+                return GoFloat.humanize1024(number(name, a.get(0)));
+            }
+            case "humanizeDuration" -> {
+                need(name, a, 1);
+                return GoFloat.humanizeDuration(number(name, a.get(0)));
+            }
+            case "humanizePercentage" -> {
+                need(name, a, 1);
+                return GoFloat.formatG(number(name, a.get(0)) * 100, 4) + "%";
+            }
+            case "stripPort" -> {
+                need(name, a, 1);
+                return stripPort(str(a.get(0)));
             }
             case "join" -> {
                 need(name, a, 2);
@@ -287,6 +331,37 @@ public final class GoTemplate {
             }
             default -> throw new IllegalArgumentException("template: function " + name + " not defined");
         }
+    }
+
+    private static double number(String fn, Object a) {
+        if (a instanceof Number n) {
+            return n.doubleValue();
+        }
+        try {
+            return Double.parseDouble(str(a).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(fn + ": strconv.ParseFloat: parsing \"" + str(a) + "\": invalid syntax");
+        }
+    }
+
+    /** Upper-cases the first letter of each word, as golang.org/x/text/cases' Title (apostrophes join words). */
+    private static String title(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        boolean start = true;
+        for (char c : s.toCharArray()) {
+            b.append(start ? Character.toTitleCase(c) : c);
+            start = !Character.isLetterOrDigit(c) && c != '_' && c != '\'';
+        }
+        return b.toString();
+    }
+
+    private static String stripPort(String hostPort) {
+        if (hostPort.startsWith("[")) {
+            int end = hostPort.indexOf(']');
+            return end > 0 ? hostPort.substring(1, end) : hostPort;
+        }
+        int colon = hostPort.lastIndexOf(':');
+        return colon >= 0 && hostPort.indexOf(':') == colon ? hostPort.substring(0, colon) : hostPort;
     }
 
     private static void need(String name, List<Object> a, int n) {
@@ -321,12 +396,25 @@ public final class GoTemplate {
         return !str(v).isEmpty();
     }
 
+    /** Go's {@code %v} of a value (a missing one prints empty, as {@code missingkey=zero}). */
     static String str(Object v) {
         if (v == null) {
             return "";
         }
+        if (v instanceof Double d) {
+            return GoFloat.formatV(d);
+        }
         if (v instanceof Collection<?> c) {
             return "[" + String.join(" ", c.stream().map(GoTemplate::str).toList()) + "]";
+        }
+        if (v instanceof Map<?, ?> m) {
+            StringBuilder b = new StringBuilder("map[");
+            boolean first = true;
+            for (Map.Entry<?, ?> e : new java.util.TreeMap<>(m).entrySet()) {
+                b.append(first ? "" : " ").append(e.getKey()).append(':').append(str(e.getValue()));
+                first = false;
+            }
+            return b.append(']').toString();
         }
         return String.valueOf(v);
     }
@@ -350,12 +438,14 @@ public final class GoTemplate {
 
     private static final class Parser {
         private final String src;
+        private final Dialect dialect;
         private int pos;
         private boolean trimNextText;
         String pendingEnd;
 
-        Parser(String src) {
+        Parser(String src, Dialect dialect) {
             this.src = src;
+            this.dialect = dialect;
         }
 
         /** Nodes up to {{end}} / {{else}} (inBlock) or the end of the text. */
@@ -400,6 +490,19 @@ public final class GoTemplate {
                 if (action.startsWith("/*")) {
                     continue;
                 }
+                try {
+                    parseAction(action, out);
+                } catch (IllegalArgumentException e) {
+                    throw e.getMessage().contains(" at offset ") ? e
+                            : new IllegalArgumentException(e.getMessage() + " at offset " + open, e);
+                }
+            }
+            return out;
+        }
+
+        /** One action that is not {@code end}/{@code else}/a comment, appended to {@code out}. */
+        private void parseAction(String action, List<Node> out) {
+            {
                 if (action.startsWith("if ")) {
                     out.add(parseIf(action.substring(3)));
                 } else if (action.startsWith("range ")) {
@@ -412,7 +515,7 @@ public final class GoTemplate {
                     }
                     expectEnd("range");
                     out.add(new Range(over, body, otherwise));
-                } else if (action.startsWith("template ")) {
+                } else if (action.startsWith("template ") && dialect.namedTemplates()) {
                     String rest = action.substring(9).strip();
                     List<String> toks = tokens(rest);
                     if (toks.isEmpty() || !toks.get(0).startsWith("\"")) {
@@ -424,13 +527,14 @@ public final class GoTemplate {
                     }
                     Pipeline arg = toks.size() > 1 ? pipeline(rest.substring(toks.get(0).length())) : null;
                     out.add(new Call(name, arg));
-                } else if (action.startsWith("define ") || action.startsWith("with ") || action.startsWith("block ")) {
-                    throw new IllegalArgumentException("template: {{" + action.split(" ")[0] + "}} is not in Peephole's template subset");
+                } else if (action.startsWith("define ") || action.startsWith("with ") || action.startsWith("block ")
+                        || action.startsWith("template ") || action.equals("break") || action.equals("continue")) {
+                    throw new IllegalArgumentException("template: {{" + action.split(" ")[0]
+                            + "}} is not supported (not in Peephole's template subset)");
                 } else {
                     out.add(new Print(pipeline(action)));
                 }
             }
-            return out;
         }
 
         private Node parseIf(String condText) {
@@ -480,6 +584,9 @@ public final class GoTemplate {
             if (t.startsWith("\"")) {
                 return new Literal(unquote(t));
             }
+            if (t.startsWith("`")) {
+                return new Literal(t.substring(1, t.length() - 1));
+            }
             if (t.startsWith("(")) {
                 return new Sub(pipeline(t.substring(1, t.length() - 1)));
             }
@@ -504,6 +611,10 @@ public final class GoTemplate {
                     if (!f.isEmpty()) {
                         path.add(f);
                     }
+                }
+                if (root && !rest.startsWith(".") && !rest.isEmpty() && dialect.variables() != null
+                        && !dialect.variables().contains(path.get(0))) {
+                    throw new IllegalArgumentException("template: undefined variable \"$" + path.get(0) + "\"");
                 }
                 return new Fields(root, path);
             }
@@ -531,6 +642,9 @@ public final class GoTemplate {
                     }
                 } else if (c == '"') {
                     quoted = true;
+                } else if (c == '`') {
+                    int close = s.indexOf('`', i + 1);
+                    i = close < 0 ? s.length() : close; // a raw string: no escapes, no pipes
                 } else if (c == '(') {
                     depth++;
                 } else if (c == ')') {
@@ -554,7 +668,13 @@ public final class GoTemplate {
                     continue;
                 }
                 int start = i;
-                if (c == '"') {
+                if (c == '`') {
+                    int close = s.indexOf('`', i + 1);
+                    if (close < 0) {
+                        throw new IllegalArgumentException("template: unterminated raw quoted string");
+                    }
+                    i = close + 1;
+                } else if (c == '"') {
                     i++;
                     while (i < s.length() && s.charAt(i) != '"') {
                         i += s.charAt(i) == '\\' ? 2 : 1;

@@ -219,7 +219,7 @@ class AlertingApiTest {
         assertThat(http.send("POST", "/api/v1/rules", ADMIN, "{\"alert\":\"X\",\"expr\":\"1\",\"for\":\"5 minutes\"}")
                 .body()).contains("bad duration");
         assertThat(http.send("POST", "/api/v1/rules", ADMIN, "{\"alert\":\"X\",\"expr\":\"1\",\"annotations\":"
-                + "{\"a\":\"{{ if .Value }}{{ end }}\"}}").body()).contains("not supported");
+                + "{\"a\":\"{{ with .Value }}{{ end }}\"}}").body()).contains("not supported");
 
         HttpResponse<String> created = http.send("POST", "/api/v1/rules", ADMIN,
                 "{\"group\":\"ops\",\"alert\":\"AlwaysOn\",\"expr\":\"vector(1)\",\"labels\":{\"severity\":\"info\"}}");

@@ -67,7 +67,7 @@ class RuleFileParserTest {
                         for: 5m
                       - alert: T
                         expr: up
-                        annotations: {a: '{{ if $value }}x{{ end }}'}
+                        annotations: {a: '{{ define "x" }}x{{ end }}'}
                   - name: a
                     rules: []
                 """);
@@ -98,6 +98,12 @@ class RuleFileParserTest {
                 .isEqualTo("100.0% 12.35%");
         assertThat(AlertTemplate.expand("{{ $labels.nope }}|{{/* note */}}|", d)).isEqualTo("||");
         assertThat(AlertTemplate.expand("{{ humanize \"x\" }}", d)).contains("<error expanding template");
+        // control actions, raw strings and maps print as in Prometheus (one engine with notifications)
+        assertThat(AlertTemplate.expand("{{ if gt $value 0.1 }}high{{ else }}low{{ end }} "
+                + "{{ range $labels }}<{{ . }}>{{ end }} {{ `raw|x` }} {{ $labels }}", d))
+                .isEqualTo("high <h:9090><api> raw|x map[instance:h:9090 job:api]");
+        assertThatThrownBy(() -> AlertTemplate.parse("ok {{ template \"email.default.html\" . }}"))
+                .hasMessageContaining("not supported").hasMessageContaining("at offset 3");
     }
 
     @Test
