@@ -81,12 +81,12 @@ public final class AgentCore {
             }, "peephole-start");
             bg.setDaemon(true);
             bg.start();
-            if (agentJar != null) {
-                BootstrapInjector.inject(inst, agentJar);
-            }
-            Log.debug("bridge injected after " + ms(startedNanos) + " ms");
-            AgentCore core = new AgentCore(config);
             try {
+                if (agentJar != null) {
+                    BootstrapInjector.inject(inst, agentJar);
+                }
+                Log.debug("bridge injected after " + ms(startedNanos) + " ms");
+                AgentCore core = new AgentCore(config);
                 core.installTracing(inst, attached, startedNanos);
                 running = core;
                 Thread hook = new Thread(core::shutdown, "peephole-shutdown");
@@ -94,6 +94,7 @@ public final class AgentCore {
                 Runtime.getRuntime().addShutdownHook(hook);
                 made[0] = core;
             } finally {
+                // whatever happened, the start thread goes on (or ends, when nothing was made)
                 premainMs[0] = ms(startedNanos);
                 premainDone.countDown();
             }

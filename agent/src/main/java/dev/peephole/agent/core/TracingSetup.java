@@ -72,7 +72,7 @@ final class TracingSetup {
         if (inst != null) {
             instrumenter.install(inst, list, attached);
         }
-        Log.debug("woven after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        Log.debug("transformer installed after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return new TracingSetup(tracing, spanMetrics, instrumenter, rules);
     }
 
