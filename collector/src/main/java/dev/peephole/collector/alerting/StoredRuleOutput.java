@@ -8,7 +8,10 @@ import jakarta.inject.Singleton;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Writes what rule groups produce (recording rules' samples, ALERTS) into the metric tables. */
+/**
+ * Writes what rule groups produce (recording rules' samples, ALERTS) into the metric tables, with
+ * commits that do not wait for the WAL flush ({@link LocalSeriesWriter#write(List, String, String, boolean)}).
+ */
 @Singleton
 public class StoredRuleOutput implements RuleGroup.SampleOutput {
     private final LocalSeriesWriter writer;
@@ -27,6 +30,9 @@ public class StoredRuleOutput implements RuleGroup.SampleOutput {
             out.add(new LocalSample(s.labels().metricName(), s.labels().without(Labels.METRIC_NAME).asMap(), s.tMs(),
                     s.v()));
         }
-        writer.write(out, "gauge", "recorded by a Peephole rule");
+        // Recomputed at every evaluation, as Prometheus' rule outputs: the commit does not wait
+        // for the disk (a crash loses at most the last moments of them, never the alert state,
+        // which AlertStore commits durably).
+        writer.write(out, "gauge", "recorded by a Peephole rule", false);
     }
 }

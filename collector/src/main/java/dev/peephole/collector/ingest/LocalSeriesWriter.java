@@ -44,6 +44,16 @@ public class LocalSeriesWriter {
      * @throws IllegalArgumentException for an invalid metric or label name or type
      */
     public void write(List<LocalSample> samples, String type, String help) throws SQLException {
+        write(samples, type, help, true);
+    }
+
+    /**
+     * As {@link #write(List, String, String)}; with {@code waitForFlush} false the commit does not
+     * wait for the WAL to reach the disk ({@code synchronous_commit = off} for this transaction
+     * only): for samples that are recomputed anyway (rule outputs each evaluation), where a crash
+     * may lose the last fraction of a second of them but never leaves anything half-written.
+     */
+    public void write(List<LocalSample> samples, String type, String help, boolean waitForFlush) throws SQLException {
         if (samples.isEmpty()) {
             return;
         }
@@ -51,6 +61,11 @@ public class LocalSeriesWriter {
             Map<SeriesKey, Long> ids = prepareSeries(c, samples, type, help);
             c.setAutoCommit(false);
             try {
+                if (!waitForFlush) {
+                    try (java.sql.Statement st = c.createStatement()) {
+                        st.execute("SET LOCAL synchronous_commit = off");
+                    }
+                }
                 copy(c, samples, ids);
                 c.commit();
             } catch (SQLException | RuntimeException e) {

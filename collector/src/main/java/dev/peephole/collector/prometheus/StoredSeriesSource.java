@@ -53,9 +53,14 @@ public class StoredSeriesSource implements SeriesSource {
     static final long PREFETCH_MAX_WINDOW_MS = 3_600_000L;
     /** Samples one batched rule read holds at most (16 bytes each, plus a copy per rule using them). */
     static final long PREFETCH_MAX_SAMPLES = 4_000_000L;
-    private static final String RAW_SQL = "SELECT series_id, array_agg((date_part('epoch', t) * 1000)::bigint ORDER BY t), "
-            + "array_agg(v ORDER BY t) FROM metric_points "
-            + "WHERE series_id = ANY (?) AND t >= ? AND t <= ? GROUP BY series_id";
+    /**
+     * Raw points, one row a sample in (series, time) order, as the index holds them: fetched in
+     * binary, so the server neither aggregates nor converts anything. For a rule group's batched
+     * read (5,025 series, 100,500 samples) PostgreSQL's execution time was about half that of the
+     * former {@code array_agg} of epoch milliseconds per series (EXPLAIN ANALYZE, paired runs).
+     */
+    private static final String RAW_SQL = "SELECT series_id, t, v FROM metric_points "
+            + "WHERE series_id = ANY (?) AND t >= ? AND t <= ? ORDER BY series_id, t";
     private static final long HOUR = 3_600_000L;
 
     private final DataSource dataSource;
@@ -177,7 +182,7 @@ public class StoredSeriesSource implements SeriesSource {
             }
             long[] ids = union.stream().mapToLong(Long::longValue).toArray();
             Map<Long, Samples> samples = new HashMap<>();
-            query(c, RAW_SQL, ids, from, to, to, samples);
+            rawQuery(c, ids, from, to, to, samples);
             Map<Long, Series> built = new HashMap<>();
             for (Map.Entry<Long, Samples> e : samples.entrySet()) {
                 loaded += e.getValue().size;
@@ -242,7 +247,7 @@ public class StoredSeriesSource implements SeriesSource {
                 rawFrom = until;
             }
             if (rawFrom <= hints.endMs()) {
-                query(c, RAW_SQL, ids, rawFrom, hints.endMs(), hints.endMs(), out);
+                rawQuery(c, ids, rawFrom, hints.endMs(), hints.endMs(), out);
             }
         }
         return out;
@@ -277,6 +282,55 @@ public class StoredSeriesSource implements SeriesSource {
                 }
             }
         }
+    }
+
+    /**
+     * Reads raw points of ids in [fromMs, toMs] (keeping samples with t <= maxT) with binary
+     * transfer of the rows ({@code series_id, t, v}); the timestamps are turned into epoch
+     * milliseconds exactly as the SQL {@code (date_part('epoch', t) * 1000)::bigint} does (to the
+     * nearest millisecond, ties to even), so sub-millisecond stored times read as before.
+     */
+    private static void rawQuery(Connection c, long[] ids, long fromMs, long toMs, long maxT, Map<Long, Samples> out)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(RAW_SQL)) {
+            // Negative threshold: binary results from the first execution on (pgjdbc's forceBinary).
+            ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
+            Long[] boxed = new Long[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                boxed[i] = ids[i];
+            }
+            ps.setArray(1, c.createArrayOf("bigint", boxed));
+            ps.setTimestamp(2, Timestamp.from(Instant.ofEpochMilli(fromMs)));
+            ps.setTimestamp(3, Timestamp.from(Instant.ofEpochMilli(toMs)));
+            try (ResultSet rs = ps.executeQuery()) {
+                long currentId = Long.MIN_VALUE;
+                Samples current = null;
+                while (rs.next()) {
+                    long id = rs.getLong(1);
+                    if (current == null || id != currentId) {
+                        currentId = id;
+                        current = out.computeIfAbsent(id, k -> new Samples());
+                    }
+                    long t = epochMillis(rs.getTimestamp(2));
+                    if (t >= fromMs && t <= maxT) {
+                        current.add(t, rs.getDouble(3));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A timestamp in epoch milliseconds as PostgreSQL's {@code (date_part('epoch', t) * 1000)::bigint}
+     * computes it: epoch seconds as the nearest double to the exact microseconds / 10^6, times 1000,
+     * rounded half to even.
+     */
+    static long epochMillis(Timestamp ts) {
+        long micros = Math.floorDiv(ts.getTime(), 1000L) * 1_000_000L + ts.getNanos() / 1000;
+        if (micros % 1000 == 0) {
+            return micros / 1000;
+        }
+        return (long) Math.rint(micros / 1e6 * 1000.0);
     }
 
     /** A growable pair of arrays. */
