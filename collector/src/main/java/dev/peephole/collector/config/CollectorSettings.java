@@ -84,7 +84,9 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_OTLP_EXPORT_RETRY_BACKOFF", "1s", "wait before the first retry; then 1.5 times longer each time, at most 5s (or this)", false),
             new Setting("PEEPHOLE_BACKUP_SCHEDULE", "unset", "scheduled backups: a cron expression in UTC (minute hour day month weekday, or seconds first), e.g. '0 3 * * *'", false),
             new Setting("PEEPHOLE_BACKUP_DIR", "DATA_DIR/backups", "where scheduled backups are written (peephole-backup-<UTC time>.zip)", false),
-            new Setting("PEEPHOLE_BACKUP_KEEP", "7", "scheduled backups kept; older ones are removed", false));
+            new Setting("PEEPHOLE_BACKUP_KEEP", "7", "scheduled backups kept; older ones are removed", false),
+            new Setting("PEEPHOLE_REPORTS_KEEP", "200", "reports kept (scheduled and ad hoc); the oldest are deleted after each new one", false),
+            new Setting("PEEPHOLE_REPORTS_CHECK_INTERVAL", "30s", "how often the alerting leader looks for due report schedules", false));
 
     private CollectorSettings() {
     }

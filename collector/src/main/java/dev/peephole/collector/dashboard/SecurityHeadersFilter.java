@@ -9,7 +9,8 @@ import io.micronaut.http.annotation.ServerFilter;
 /**
  * Browser hardening on every response: a Content-Security-Policy that allows only the
  * collector's own scripts and styles (no inline script or style, no framing), no MIME
- * sniffing, no referrer leaving the origin. The dashboard's static scripts and styles get their
+ * sniffing, no referrer leaving the origin. A response that sets its own policy keeps it and may be
+ * framed by the dashboard (same origin only). The dashboard's static scripts and styles get their
  * content type (the static resource handler leaves it out) and are revalidated on each load.
  */
 @ServerFilter(ServerFilter.MATCH_ALL_PATTERN)
@@ -37,9 +38,14 @@ public class SecurityHeadersFilter implements Ordered {
             }
             response.header("Cache-Control", "no-cache");
         }
-        response.header("Content-Security-Policy", CSP);
+        if (response.getHeaders().contains("Content-Security-Policy")) {
+            // a response with a policy of its own (a report's HTML, shown in the dashboard's sandboxed iframe)
+            response.getHeaders().set("X-Frame-Options", "SAMEORIGIN");
+        } else {
+            response.header("Content-Security-Policy", CSP);
+            response.header("X-Frame-Options", "DENY");
+        }
         response.header("X-Content-Type-Options", "nosniff");
         response.header("Referrer-Policy", "no-referrer");
-        response.header("X-Frame-Options", "DENY");
     }
 }

@@ -143,6 +143,68 @@ public final class EmailIntegration implements Integration {
 
     @Override
     public void send(Notification n) throws DeliveryException {
+        Session session = session();
+        MimeMessage msg;
+        try {
+            msg = message(n, session);
+        } catch (MessagingException e) {
+            throw failure(e);
+        }
+        transmit(session, msg);
+    }
+
+    /**
+     * A report: {@code multipart/mixed} of a {@code multipart/related} (the HTML, its charts as
+     * inline PNG parts with {@code Content-ID: <name>}) and the CSV as an attachment; sent to the
+     * report's recipients when it names any, else to this configuration's {@code to}.
+     */
+    public MimeMessage reportMessage(ReportMessage r, Session session) throws MessagingException {
+        MimeMessage msg = new MimeMessage(session);
+        msg.setFrom(new InternetAddress(from));
+        msg.setRecipients(Message.RecipientType.TO, r.to().isEmpty() ? InternetAddress.parse(to)
+                : InternetAddress.parse(String.join(", ", r.to())));
+        msg.setSubject(r.subject().replace('\n', ' ').replace('\r', ' '), "UTF-8");
+        MimeMultipart related = new MimeMultipart("related");
+        MimeBodyPart html = new MimeBodyPart();
+        html.setText(r.html(), "UTF-8", "html");
+        related.addBodyPart(html);
+        for (Map.Entry<String, byte[]> png : r.inlinePngs().entrySet()) {
+            MimeBodyPart img = new MimeBodyPart();
+            img.setDataHandler(new jakarta.activation.DataHandler(
+                    new jakarta.mail.util.ByteArrayDataSource(png.getValue(), "image/png")));
+            img.setContentID("<" + png.getKey() + ">");
+            img.setDisposition(MimeBodyPart.INLINE);
+            img.setFileName(png.getKey() + ".png");
+            related.addBodyPart(img);
+        }
+        MimeBodyPart body = new MimeBodyPart();
+        body.setContent(related);
+        MimeMultipart mixed = new MimeMultipart("mixed");
+        mixed.addBodyPart(body);
+        MimeBodyPart csv = new MimeBodyPart();
+        csv.setDataHandler(new jakarta.activation.DataHandler(new jakarta.mail.util.ByteArrayDataSource(
+                r.csv().getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/csv; charset=UTF-8")));
+        csv.setFileName(r.csvFileName());
+        csv.setDisposition(MimeBodyPart.ATTACHMENT);
+        mixed.addBodyPart(csv);
+        msg.setContent(mixed);
+        msg.setSentDate(new java.util.Date());
+        return msg;
+    }
+
+    @Override
+    public void sendReport(ReportMessage r) throws DeliveryException {
+        Session session = session();
+        MimeMessage msg;
+        try {
+            msg = reportMessage(r, session);
+        } catch (MessagingException e) {
+            throw failure(e);
+        }
+        transmit(session, msg);
+    }
+
+    private Session session() {
         Properties p = new Properties();
         boolean implicitTls = port == 465;
         String proto = implicitTls ? "smtps" : "smtp";
@@ -166,23 +228,29 @@ public final class EmailIntegration implements Integration {
         if (socketFactory != null) {
             p.put(k + "ssl.socketFactory", socketFactory);
         }
-        Session session = Session.getInstance(p);
-        try {
-            MimeMessage msg = message(n, session);
-            try (Transport t = session.getTransport(proto)) {
-                t.connect(host, port, username, password);
-                t.sendMessage(msg, msg.getAllRecipients());
-            }
-        } catch (AuthenticationFailedException e) {
-            throw new DeliveryException("SMTP authentication failed" + (e.getMessage() == null ? "" : ": " + e.getMessage()), false);
+        return Session.getInstance(p);
+    }
+
+    private void transmit(Session session, MimeMessage msg) throws DeliveryException {
+        String proto = port == 465 ? "smtps" : "smtp";
+        try (Transport t = session.getTransport(proto)) {
+            t.connect(host, port, username, password);
+            t.sendMessage(msg, msg.getAllRecipients());
         } catch (MessagingException e) {
-            String why = e.getMessage();
-            Throwable cause = e.getCause();
-            if (cause != null && cause.getMessage() != null) {
-                why = why + " (" + cause.getMessage() + ")";
-            }
-            throw new DeliveryException("SMTP: " + why, true);
+            throw failure(e);
         }
+    }
+
+    private static DeliveryException failure(MessagingException e) {
+        if (e instanceof AuthenticationFailedException) {
+            return new DeliveryException("SMTP authentication failed" + (e.getMessage() == null ? "" : ": " + e.getMessage()), false);
+        }
+        String why = e.getMessage();
+        Throwable cause = e.getCause();
+        if (cause != null && cause.getMessage() != null) {
+            why = why + " (" + cause.getMessage() + ")";
+        }
+        return new DeliveryException("SMTP: " + why, true);
     }
 
     @Override

@@ -15,6 +15,14 @@ public interface Integration {
     /** Delivers one notification; throws {@link DeliveryException} saying whether a retry may help. */
     void send(Notification notification) throws DeliveryException;
 
+    /**
+     * Sends a scheduled report ({@link ReportMessage}); integrations that take none (forwarding to
+     * Alertmanagers) refuse it.
+     */
+    default void sendReport(ReportMessage report) throws DeliveryException {
+        throw new DeliveryException(type() + " integrations take no reports", false);
+    }
+
     /** The integration's settings for {@code /api/v1/channels}, every secret replaced by {@code <secret>}. */
     Map<String, Object> describe();
 

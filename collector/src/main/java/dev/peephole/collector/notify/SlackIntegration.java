@@ -94,6 +94,26 @@ public final class SlackIntegration implements Integration {
         HttpPoster.post(apiUrl, Payloads.toJson(body(n)), auth, timeout);
     }
 
+    /** A report: the summary as the message text (Slack links the URL in it). */
+    @Override
+    public void sendReport(ReportMessage r) throws DeliveryException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        if (channel != null) {
+            body.put("channel", channel);
+        }
+        if (username != null) {
+            body.put("username", username);
+        }
+        if (iconEmoji != null) {
+            body.put("icon_emoji", iconEmoji);
+        }
+        if (iconUrl != null) {
+            body.put("icon_url", iconUrl);
+        }
+        body.put("text", "*" + r.subject() + "*\n" + r.text());
+        HttpPoster.post(apiUrl, Payloads.toJson(body), auth, timeout);
+    }
+
     private static void putIfNotEmpty(Map<String, Object> m, String k, String v) {
         if (v != null && !v.isEmpty()) {
             m.put(k, v);

@@ -69,6 +69,25 @@ public final class TelegramIntegration implements Integration {
         }
     }
 
+    /** A report: the summary as plain text (no parse mode, so nothing in it is markup). */
+    @Override
+    public void sendReport(ReportMessage r) throws DeliveryException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("chat_id", chatId);
+        String text = r.subject() + "\n" + r.text();
+        body.put("text", text.length() > 4096 ? text.substring(0, 4095) + "…" : text);
+        body.put("disable_notification", disableNotifications);
+        String answer = HttpPoster.post(apiUrl + "/bot" + botToken + "/sendMessage", Payloads.toJson(body), HttpAuth.NONE, timeout);
+        try {
+            JsonNode a = Payloads.JSON.readTree(answer);
+            if (a == null || !a.path("ok").asBoolean(false)) {
+                throw new DeliveryException("Telegram answered without ok: " + a, false);
+            }
+        } catch (IOException e) {
+            throw new DeliveryException("Telegram's answer is not JSON", false);
+        }
+    }
+
     @Override
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();

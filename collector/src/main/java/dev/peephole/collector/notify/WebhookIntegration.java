@@ -39,6 +39,18 @@ public final class WebhookIntegration implements Integration {
         HttpPoster.post(url, Payloads.toJson(Payloads.webhook(n, maxAlerts)), auth, timeout);
     }
 
+    /** A report: {@code {"version":"peephole-report/1","reportId","subject","text","link"}}. */
+    @Override
+    public void sendReport(ReportMessage r) throws DeliveryException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("version", "peephole-report/1");
+        body.put("reportId", r.reportId());
+        body.put("subject", r.subject());
+        body.put("text", r.text());
+        body.put("link", r.link());
+        HttpPoster.post(url, Payloads.toJson(body), auth, timeout);
+    }
+
     @Override
     public Map<String, Object> describe() {
         Map<String, Object> m = new LinkedHashMap<>();
