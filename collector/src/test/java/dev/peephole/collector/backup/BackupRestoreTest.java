@@ -196,7 +196,7 @@ class BackupRestoreTest {
         assertThat(manifest.flavour()).isEqualTo("postgres");
         assertThat(manifest.tables()).extracting(BackupManifest.Table::name)
                 .contains("metric_series", "metric_points", "spans", "users", "api_tokens", "audit_log", "alert_rules",
-                        "metric_rollup_1m", "security_events")
+                        "metric_rollup_1m", "security_events", "report_schedules", "reports", "report_charts")
                 .doesNotContain("flyway_schema_history", "dashboard_sessions");
         // users before api_tokens: restore loads in this order
         assertThat(manifest.tables().stream().map(BackupManifest.Table::name).toList().indexOf("users"))

@@ -177,11 +177,13 @@ class ReportsTest {
         assertThat(first.path("timeToAcknowledgeSeconds").asDouble()).isEqualTo(120.0);
         assertThat(first.path("acknowledgedBy").asText()).isEqualTo("admin");
         assertThat(first.path("timeToResolveSeconds").asDouble()).isEqualTo(900.0);
-        JsonNode open = a.at("/list/1");
-        assertThat(open.path("timeToAcknowledgeSeconds").isNull()).isTrue();
-        assertThat(open.path("timeToResolveSeconds").isNull()).isTrue();
+        JsonNode second = a.at("/list/1");
+        assertThat(second.path("timeToAcknowledgeSeconds").isNull()).isTrue(); // never acknowledged: no data
+        assertThat(second.path("acknowledgedAt").isNull()).isTrue();
+        assertThat(second.path("timeToResolveSeconds").asDouble()).isEqualTo(31 * 60.0);
+        assertThat(a.path("acknowledged").asLong()).isEqualTo(1);
         assertThat(a.path("medianTimeToAcknowledgeSeconds").asDouble()).isEqualTo(120.0);
-        assertThat(a.path("medianTimeToResolveSeconds").asDouble()).isEqualTo(900.0);
+        assertThat(a.path("medianTimeToResolveSeconds").asDouble()).isEqualTo((900.0 + 31 * 60) / 2);
     }
 
     @Test
@@ -212,6 +214,7 @@ class ReportsTest {
         assertThat(html).contains("and 5 more");
         assertThat(html).contains("src=\"/charts/frames.png\"").contains("src=\"/charts/latency.png\"");
         assertThat(html).contains("75.00 %"); // uptime
+        assertThat(html).contains("2 min 0 s by admin").contains("not acknowledged").contains("31 min 0 s");
     }
 
     @Test
@@ -233,6 +236,7 @@ class ReportsTest {
         assertThat(byKey.get("host|" + KnownReportData.HOST + "|cpu_utilization_max").get("current")).isEqualTo("0.87");
         assertThat(byKey.get("alerts||fired").get("current")).isEqualTo("2");
         assertThat(byKey.get("alerts||median_time_to_acknowledge_seconds").get("current")).isEqualTo("120");
+        assertThat(byKey.get("alerts||median_time_to_resolve_seconds").get("current")).isEqualTo("1380");
         assertThat(byKey.get("visitors|unknown|events").get("current")).isEqualTo("55");
         assertThat(byKey.get("uptime|" + KnownReportData.AGENT + "|minutes_with_data").get("current")).isEqualTo("45");
         long hostile = rows.stream().filter(r -> r.get("section").equals("visitor_blacklisted")
