@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * A scheduled report as the notification integrations send it: e-mail gets the HTML with the
- * charts inline ({@code cid:<name>}) and the CSV attached; the chat and webhook integrations
+ * charts inline (by Content-ID: the keys of {@code inlinePngs}, which the HTML references as {@code cid:<key>}) and the CSV attached; the chat and webhook integrations
  * get the short {@code text} (with {@code link}, when Peephole's external URL is set).
  *
  * @param to e-mail recipients replacing the e-mail configuration's {@code to}; empty keeps it

@@ -39,12 +39,14 @@ public final class ReportCharts {
         for (Map.Entry<String, double[]> e : data.series().entrySet()) {
             TimeSeries s = new TimeSeries(e.getKey());
             double[] v = e.getValue();
+            boolean any = false;
             for (int i = 0; i < v.length; i++) {
-                if (!Double.isNaN(v[i])) {
-                    s.addOrUpdate(new Millisecond(new Date(data.times()[i]), zone, java.util.Locale.ROOT), v[i]);
-                }
+                // a step without data is a gap in the line, not a point
+                s.addOrUpdate(new Millisecond(new Date(data.times()[i]), zone, java.util.Locale.ROOT),
+                        Double.isNaN(v[i]) ? null : v[i]);
+                any |= !Double.isNaN(v[i]);
             }
-            if (!s.isEmpty()) {
+            if (any) {
                 dataset.addSeries(s);
             }
         }

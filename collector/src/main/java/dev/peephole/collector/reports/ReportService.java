@@ -135,8 +135,10 @@ public class ReportService {
         } catch (SQLException e) {
             return new Outcome("failed", "could not read the report: " + e.getMessage(), List.of());
         }
-        String html = ReportRenderer.html(f.path("title").asText(), f, g.zone(), name -> "cid:" + name, link(id));
-        ReportMessage msg = new ReportMessage(id, subject, summary(f, link(id)), link(id), html, charts,
+        String html = ReportRenderer.html(f.path("title").asText(), f, g.zone(), name -> "cid:" + contentId(name), link(id));
+        Map<String, byte[]> inline = new LinkedHashMap<>();
+        charts.forEach((name, png) -> inline.put(contentId(name), png));
+        ReportMessage msg = new ReportMessage(id, subject, summary(f, link(id)), link(id), html, inline,
                 "peephole-report-" + id + ".csv", csv, schedule.to());
         List<String> errors = new ArrayList<>();
         List<String> to = new ArrayList<>();
@@ -159,6 +161,11 @@ public class ReportService {
         }
         return new Outcome(errors.isEmpty() ? "delivered" : "failed", errors.isEmpty() ? null
                 : (sent > 0 ? sent + " of " + integrations.size() + " sent; " : "") + String.join("; ", errors), List.copyOf(to));
+    }
+
+    /** A chart's Content-ID in the e-mail (an addr-spec, as RFC 2392 asks): {@code frames@peephole}. */
+    static String contentId(String chart) {
+        return chart + "@peephole";
     }
 
     /** The short text the chat and webhook integrations get. */
