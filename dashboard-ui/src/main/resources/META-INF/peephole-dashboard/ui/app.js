@@ -11,6 +11,7 @@ import * as alerts from './views/alerts.js';
 import * as security from './views/security.js';
 import * as dashboards from './views/dashboards.js';
 import * as storage from './views/storage.js';
+import * as reports from './views/reports.js';
 
 // The views in navigation order.
 // live: re-rendered when new data was committed (trace search results stay as searched).
@@ -24,6 +25,7 @@ const VIEWS = [
   { id: 'agents', title: 'Agents', module: agents, live: true },
   { id: 'dashboards', title: 'Dashboards', module: dashboards, live: true },
   { id: 'storage', title: 'Storage', module: storage, live: false },
+  { id: 'reports', title: 'Reports', module: reports, live: false },
 ];
 const LIVE_MIN_INTERVAL_MS = 5000;
 /** No live re-render within this long after the user touched the page (typing, clicking, selecting). */
@@ -37,34 +39,40 @@ let lastRender = 0;
 let lastBatches = null;
 let source = null;
 
-/** The URL hash holds the view and its parameters: #/traces?range=1h&service=doorbell */
+/**
+ * The URL hash holds the view, an optional item of it and its parameters: #/traces?range=1h&service=doorbell,
+ * #reports/12 (the links in notifications).
+ */
 function state() {
   const hash = location.hash.replace(/^#\/?/, '');
   const [path, qs] = hash.split('?');
   const params = Object.fromEntries(new URLSearchParams(qs || ''));
-  const view = VIEWS.find((v) => v.id === path) || VIEWS[0];
+  const slash = path.indexOf('/');
+  const viewId = slash < 0 ? path : path.slice(0, slash);
+  const view = VIEWS.find((v) => v.id === viewId) || VIEWS[0];
+  const sub = slash < 0 || view.id !== viewId ? '' : decodeURIComponent(path.slice(slash + 1));
   let range = { rel: '1h' };
   if (params.from && params.to && Number(params.to) > Number(params.from)) range = { from: Number(params.from), to: Number(params.to) };
   else if (params.range && RELATIVE[params.range]) range = { rel: params.range };
-  return { view, params, range };
+  return { view, params, range, sub };
 }
 
-function go(view, params) {
+function go(view, params, sub) {
   const clean = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== null && v !== undefined && v !== ''));
-  const next = `#/${view}?${new URLSearchParams(clean)}`;
+  const next = `#/${view}${sub ? `/${encodeURIComponent(sub)}` : ''}?${new URLSearchParams(clean)}`;
   if (next === location.hash) render(); else location.hash = next;
 }
 
 function setParams(changes) {
   const s = state();
-  go(s.view.id, { ...s.params, ...changes });
+  go(s.view.id, { ...s.params, ...changes }, s.sub);
 }
 
 function zoom(fromSec, toSec) {
   const s = state();
   const p = { ...s.params, from: String(Math.floor(fromSec * 1000)), to: String(Math.ceil(toSec * 1000)) };
   delete p.range;
-  go(s.view.id, p);
+  go(s.view.id, p, s.sub);
 }
 
 function renderNav(current) {
@@ -107,6 +115,7 @@ async function render() {
   document.title = `${s.view.title} · Peephole`;
   const ctx = {
     params: s.params,
+    path: s.sub,
     range: s.range,
     span: resolve(s.range),
     user,

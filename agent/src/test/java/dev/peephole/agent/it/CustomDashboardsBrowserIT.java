@@ -1,12 +1,9 @@
 package dev.peephole.agent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -16,12 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.stream.Stream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -29,18 +23,12 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * Custom dashboards in a real headless Chromium against the packaged collector: add panels, save,
@@ -62,6 +50,7 @@ class CustomDashboardsBrowserIT {
     static Path shots;
     static Path downloads;
     static CollectorProcess collector;
+    static Browser browser;
     static ChromeDriver driver;
     static final List<String> measurements = new ArrayList<>();
     static long dashboardId;
@@ -70,27 +59,13 @@ class CustomDashboardsBrowserIT {
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("peephole-dashboards-it");
-        shots = Path.of(System.getProperty("peephole.screenshots", "target/screenshots"));
-        Files.createDirectories(shots);
-        downloads = Files.createDirectories(dir.resolve("downloads"));
         collector = new CollectorProcess(dir);
         assertThat(basic("POST", "/api/v1/users", "{\"username\":\"vera\",\"password\":\"" + VIEWER_PASSWORD
                 + "\",\"role\":\"viewer\"}").statusCode()).isEqualTo(201);
-
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort()
-                .withLogFile(dir.resolve("chromedriver.log").toFile()).build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
-                "--disable-gpu", "--lang=en-US");
-        Map<String, Object> prefs = new HashMap<>();
-        prefs.put("download.default_directory", downloads.toString());
-        prefs.put("download.prompt_for_download", false);
-        options.setExperimentalOption("prefs", prefs);
-        driver = new ChromeDriver(service, options);
-        driver.executeCdpCommand("Browser.setDownloadBehavior", Map.of("behavior", "allow", "downloadPath", downloads.toString()));
-        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(120));
+        browser = new Browser(collector, dir);
+        driver = browser.driver;
+        shots = browser.shots;
+        downloads = browser.downloads;
     }
 
     @AfterAll
@@ -99,8 +74,8 @@ class CustomDashboardsBrowserIT {
             if (!measurements.isEmpty() && shots != null) {
                 Files.write(shots.resolve("dashboards-measurements.txt"), measurements);
             }
-            if (driver != null) {
-                driver.quit();
+            if (browser != null) {
+                browser.close();
             }
         } finally {
             if (collector != null) {
@@ -403,64 +378,31 @@ class CustomDashboardsBrowserIT {
     }
 
     static Path downloaded(String name) {
-        Path f = downloads.resolve(name);
-        waitFor(30, d -> Files.isRegularFile(f) && !Files.exists(downloads.resolve(name + ".crdownload")));
-        return f;
+        return browser.downloaded(name);
     }
 
     static String text(String css) {
-        return (String) js("const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", css);
+        return browser.text(css);
     }
 
     static void click(String css) {
-        waitFor(30, d -> {
-            try {
-                WebElement e = d.findElement(By.cssSelector(css));
-                js("arguments[0].scrollIntoView({block: 'center'})", e);
-                e.click();
-                return true;
-            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
-                return false;
-            }
-        });
+        browser.click(css);
     }
 
     static void login(String user, String password) {
-        WebElement u = driver.findElement(By.id("login-user"));
-        u.clear();
-        u.sendKeys(user);
-        WebElement p = driver.findElement(By.id("login-password"));
-        p.clear();
-        p.sendKeys(password);
-        driver.findElement(By.id("login-submit")).click();
+        browser.login(user, password);
     }
 
     static void relogin(String user, String password) {
-        driver.get(collector.uri("/#/dashboards?range=15m").toString());
-        waitFor(20, d -> d.findElement(By.id("login")).isDisplayed() || d.findElement(By.id("top")).isDisplayed());
-        if (driver.findElement(By.id("top")).isDisplayed()) {
-            driver.findElement(By.id("logout")).click();
-            waitFor(20, d -> d.findElement(By.id("login")).isDisplayed());
-        }
-        login(user, password);
-        waitFor(20, d -> d.findElement(By.id("who")).getText().contains(user + " ("));
+        browser.relogin(user, password, "/dashboards?range=15m");
     }
 
     static void assertNoMarkup() {
-        assertThat(driver.findElements(By.tagName("img"))).isEmpty();
-        assertThat(js("return document.querySelectorAll('[onerror]').length")).isEqualTo(0L);
-        assertThatThrownBy(() -> driver.switchTo().alert()).isInstanceOf(NoAlertPresentException.class);
+        browser.assertNoMarkup();
     }
 
     static void waitForView(String view) {
-        try {
-            waitFor(60, d -> view.equals(js("return document.getElementById('view').dataset.view"))
-                    && Boolean.FALSE.equals(js("return document.getElementById('view').hasAttribute('aria-busy')"))
-                    && d.findElements(By.id("view-" + view)).size() == 1);
-        } catch (org.openqa.selenium.TimeoutException e) {
-            throw new AssertionError("view " + view + " not shown; the page says: "
-                    + js("return document.getElementById('view').textContent.slice(0, 500)"), e);
-        }
+        browser.waitForView(view);
     }
 
     static long points(String css) {
@@ -469,40 +411,19 @@ class CustomDashboardsBrowserIT {
     }
 
     static Object js(String script, Object... args) {
-        return ((JavascriptExecutor) driver).executeScript(script, args);
+        return browser.js(script, args);
     }
 
     static void waitFor(int seconds, Function<WebDriver, Boolean> condition) {
-        new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(250))
-                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition::apply);
+        browser.waitFor(seconds, condition);
     }
 
     static void screenshot(String name) throws Exception {
-        Dimension before = driver.manage().window().getSize();
-        long height = ((Number) js("return Math.max(document.documentElement.scrollHeight, window.innerHeight)")).longValue();
-        driver.manage().window().setSize(new Dimension(before.getWidth(), (int) Math.min(6000, height + 120)));
-        try {
-            Files.write(shots.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
-        } finally {
-            driver.manage().window().setSize(before);
-        }
+        browser.screenshot(name);
     }
 
-    /** Sum of the gzip'd sizes of every static file of the UI (what a browser transfers with compression). */
     static long gzippedUiBytes() throws Exception {
-        Path root = Path.of(System.getProperty("peephole.dashboard.dir", "../dashboard-ui/target/classes/META-INF/peephole-dashboard"));
-        long sum = 0;
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path f : files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals("LICENSE"))
-                    .collect(java.util.stream.Collectors.toList())) {
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-                    gz.write(Files.readAllBytes(f));
-                }
-                sum += out.size();
-            }
-        }
-        return sum;
+        return Browser.gzippedUiBytes();
     }
 
     static HttpResponse<String> basic(String method, String path, String json) throws Exception {

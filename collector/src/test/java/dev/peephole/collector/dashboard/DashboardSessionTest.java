@@ -196,7 +196,7 @@ class DashboardSessionTest {
         assertThat(shell.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/html");
         assertThat(shell.body()).contains("<script type=\"module\" src=\"/ui/app.js\"></script>");
         String csp = shell.headers().firstValue("Content-Security-Policy").orElseThrow();
-        assertThat(csp).contains("default-src 'self'").contains("frame-ancestors 'none'").doesNotContain("unsafe-inline");
+        assertThat(csp).contains("default-src 'self'").contains("frame-src 'self'").contains("frame-ancestors 'none'").doesNotContain("unsafe-inline");
         assertThat(shell.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
         assertThat(shell.headers().firstValue("Referrer-Policy")).hasValue("no-referrer");
 
