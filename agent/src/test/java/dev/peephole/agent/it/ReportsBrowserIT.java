@@ -150,11 +150,14 @@ class ReportsBrowserIT {
             @SuppressWarnings("unchecked")
             List<String> srcs = (List<String>) b.js("return [...document.images].map(i => i.getAttribute('src'))");
             charts = srcs;
+            // the charts load inside the frame itself (same origin, with the session's cookie)
+            b.waitFor(60, d -> Boolean.TRUE.equals(((org.openqa.selenium.JavascriptExecutor) d).executeScript(
+                    "return [...document.images].every(i => i.complete && i.naturalWidth > 0)")));
         } finally {
             b.driver.switchTo().defaultContent();
         }
         assertThat(charts).isNotEmpty().allMatch(c -> c.startsWith("/api/v1/reports/" + reportId + "/charts/") && c.endsWith(".png"));
-        // each chart decodes as an image in the dashboard's page (the session's cookie)
+        // and each decodes as an image in the dashboard's page too (what *Open alone* and the e-mail show)
         for (String chart : charts) {
             Object width = b.driver.executeAsyncScript("const done = arguments[arguments.length - 1]; const i = new Image();"
                     + " i.onload = () => done(i.naturalWidth); i.onerror = () => done(-1); i.src = arguments[0];", chart);

@@ -37,7 +37,13 @@ import java.util.Set;
 public class ReportsController {
 
     /** The report HTML runs nothing and loads only its own charts; the dashboard shows it in a sandboxed iframe. */
-    public static final String HTML_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
+    /**
+     * The report page's policy: no scripts at all, its own charts and inline style only. The
+     * sandbox keeps its origin ({@code allow-same-origin}, without {@code allow-scripts}): an
+     * opaque origin would send the chart requests cross-site, without the session cookie.
+     */
+    public static final String HTML_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+            + "sandbox allow-same-origin";
     private static final Set<String> POST_KEYS = Set.of("period", "end");
 
     private final ReportStore store;
