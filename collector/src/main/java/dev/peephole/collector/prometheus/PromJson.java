@@ -71,6 +71,7 @@ final class PromJson {
                 g.writeEndArray();
             }
             case "matrix" -> {
+                PointBuffer buf = new PointBuffer();
                 g.writeStartArray();
                 for (Series s : r.matrix()) {
                     g.writeStartObject();
@@ -80,7 +81,7 @@ final class PromJson {
                     long[] t = s.timestampsMs();
                     double[] v = s.values();
                     for (int i = 0; i < t.length; i++) {
-                        point(g, t[i], v[i]);
+                        rawPoint(g, buf, t[i], v[i]);
                     }
                     g.writeEndArray();
                     g.writeEndObject();
@@ -107,6 +108,32 @@ final class PromJson {
             g.writeStringField(labels.name(i), labels.value(i));
         }
         g.writeEndObject();
+    }
+
+    /** Characters of one {@code [t,"v"]} pair, reused for every pair of a matrix. */
+    private static final class PointBuffer {
+        final StringBuilder sb = new StringBuilder(64);
+        char[] chars = new char[64];
+    }
+
+    /**
+     * Writes {@code [t,"v"]} as one raw value: the same text as {@link #point}, without a
+     * string for the timestamp and the value of each of a matrix's hundred thousand pairs.
+     */
+    private static void rawPoint(JsonGenerator g, PointBuffer buf, long tMs, double v) throws IOException {
+        StringBuilder sb = buf.sb;
+        sb.setLength(0);
+        sb.append('[');
+        PromQLFormat.appendTimestamp(sb, tMs);
+        sb.append(",\"");
+        PromQLFormat.appendApiValue(sb, v);
+        sb.append("\"]");
+        int n = sb.length();
+        if (n > buf.chars.length) {
+            buf.chars = new char[Math.max(n, buf.chars.length * 2)];
+        }
+        sb.getChars(0, n, buf.chars, 0);
+        g.writeRawValue(buf.chars, 0, n);
     }
 
     private static void point(JsonGenerator g, long tMs, double v) throws IOException {

@@ -57,6 +57,24 @@ public class StoredSeriesSource implements SeriesSource {
             + "array_agg(v ORDER BY t) FROM metric_points "
             + "WHERE series_id = ANY (?) AND t >= ? AND t <= ? GROUP BY series_id";
     private static final long HOUR = 3_600_000L;
+    /*
+     * A query's reads: one index scan per series, in (series_id, time) order, aggregated as it
+     * comes (PostgreSQL 16+ sees the input is already sorted for the aggregate's ORDER BY). The
+     * GROUP BY form over all series at once sorted every sample of the request, and with the
+     * planner's estimates of freshly written rollups (a few rows) it sorted 144,000 of them on
+     * disk: 340 of the 440 ms of such a read.
+     */
+    private static final String RAW_PER_SERIES_SQL = perSeries("metric_points", "t", "t", "v", "t", "<=");
+    private static final String ROLLUP_1M_SQL = perSeries("metric_rollup_1m", "bucket", "last_t", "last_v", "bucket", "<");
+    private static final String ROLLUP_1H_SQL = perSeries("metric_rollup_1h", "bucket", "last_t", "last_v", "bucket", "<");
+
+    private static String perSeries(String table, String key, String time, String value, String order,
+                                    String upper) {
+        return "SELECT s.id, a.ts, a.vs FROM unnest(?::bigint[]) AS s(id) CROSS JOIN LATERAL ("
+                + "SELECT array_agg((date_part('epoch', " + time + ") * 1000)::bigint ORDER BY " + order + ") AS ts, "
+                + "array_agg(" + value + " ORDER BY " + order + ") AS vs FROM " + table
+                + " r WHERE r.series_id = s.id AND r." + key + " >= ? AND r." + key + " " + upper + " ?) a WHERE a.ts IS NOT NULL";
+    }
 
     private final DataSource dataSource;
     private final StoredSeries series;
@@ -209,7 +227,7 @@ public class StoredSeriesSource implements SeriesSource {
         if (NEEDS_EVERY_SAMPLE.contains(hints.function())) {
             return new Plan(null, Long.MIN_VALUE);
         }
-        boolean timescale = schema.flavour().orElse(StorageFlavour.POSTGRES) == StorageFlavour.TIMESCALEDB;
+        boolean timescale = timescale();
         if (hints.stepMs() >= HOUR) {
             Optional<Instant> through = timescale ? Optional.of(Instant.ofEpochMilli(Long.MAX_VALUE / 2))
                     : rollups.hourRollupsCompleteThrough();
@@ -227,6 +245,10 @@ public class StoredSeriesSource implements SeriesSource {
         return new Plan(null, Long.MIN_VALUE);
     }
 
+    private boolean timescale() {
+        return schema.flavour().orElse(StorageFlavour.POSTGRES) == StorageFlavour.TIMESCALEDB;
+    }
+
     private Map<Long, Samples> read(long[] ids, SelectHints hints) throws SQLException {
         Plan plan = plan(hints);
         Map<Long, Samples> out = new HashMap<>();
@@ -235,14 +257,17 @@ public class StoredSeriesSource implements SeriesSource {
             if (plan.table() != null && plan.rollupUntilMs() > hints.startMs()) {
                 long until = Math.min(plan.rollupUntilMs(), hints.endMs() + 1);
                 // Buckets that start inside the range and end before the rollups' watermark.
-                query(c, "SELECT series_id, array_agg((date_part('epoch', last_t) * 1000)::bigint ORDER BY bucket), "
-                        + "array_agg(last_v ORDER BY bucket) FROM " + plan.table()
-                        + " WHERE series_id = ANY (?) AND bucket >= ? AND bucket < ? GROUP BY series_id",
-                        ids, hints.startMs(), until, hints.endMs(), out);
+                String sql = timescale()
+                        // continuous aggregates (views with a real-time part): one aggregate over all series, as before
+                        ? "SELECT series_id, array_agg((date_part('epoch', last_t) * 1000)::bigint ORDER BY bucket), "
+                                + "array_agg(last_v ORDER BY bucket) FROM " + plan.table()
+                                + " WHERE series_id = ANY (?) AND bucket >= ? AND bucket < ? GROUP BY series_id"
+                        : plan.table().equals("metric_rollup_1h") ? ROLLUP_1H_SQL : ROLLUP_1M_SQL;
+                query(c, sql, ids, hints.startMs(), until, hints.endMs(), out);
                 rawFrom = until;
             }
             if (rawFrom <= hints.endMs()) {
-                query(c, RAW_SQL, ids, rawFrom, hints.endMs(), hints.endMs(), out);
+                query(c, timescale() ? RAW_SQL : RAW_PER_SERIES_SQL, ids, rawFrom, hints.endMs(), hints.endMs(), out);
             }
         }
         return out;
