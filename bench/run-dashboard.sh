@@ -33,11 +33,12 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-mapfile -t PORTS < <(java -cp "$BENCH_JAR" dev.peephole.bench.FreePort 4)
 ADMIN_PASSWORD="bench-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 AGENT_TOKEN="bench-token-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
-HTTP="http://127.0.0.1:${PORTS[0]}"
 start_collector() {
+  # fresh ports for each start: another build may have taken the last ones in between
+  mapfile -t PORTS < <(java -cp "$BENCH_JAR" dev.peephole.bench.FreePort 4)
+  HTTP="http://127.0.0.1:${PORTS[0]}"
   env -u PEEPHOLE_DB_URL PEEPHOLE_HTTP_PORT="${PORTS[0]}" PEEPHOLE_GRPC_PORT="${PORTS[1]}" \
     PEEPHOLE_OTLP_GRPC_PORT="${PORTS[2]}" PEEPHOLE_OTLP_HTTP_PORT="${PORTS[3]}" \
     PEEPHOLE_DATA_DIR="$DATA_DIR" PEEPHOLE_ADMIN_PASSWORD="$ADMIN_PASSWORD" PEEPHOLE_AGENT_TOKEN="$AGENT_TOKEN" \

@@ -12,6 +12,7 @@ import dev.peephole.collector.promql.Series;
 import dev.peephole.collector.promql.SeriesSource;
 import dev.peephole.collector.storage.RollupMaintainer;
 import jakarta.inject.Singleton;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -70,11 +71,21 @@ public class StoredSeriesSource implements SeriesSource {
 
     private static String perSeries(String table, String key, String time, String value, String order,
                                     String upper) {
-        return "SELECT s.id, a.ts, a.vs FROM unnest(?::bigint[]) AS s(id) CROSS JOIN LATERAL ("
+        return "SELECT s.id, array_send(a.ts), array_send(a.vs) FROM unnest(?::bigint[]) AS s(id) CROSS JOIN LATERAL ("
                 + "SELECT array_agg((date_part('epoch', " + time + ") * 1000)::bigint ORDER BY " + order + ") AS ts, "
                 + "array_agg(" + value + " ORDER BY " + order + ") AS vs FROM " + table
                 + " r WHERE r.series_id = s.id AND r." + key + " >= ? AND r." + key + " " + upper + " ?) a WHERE a.ts IS NOT NULL";
     }
+
+    /** Reads of at least this many series over at least this long a window are split in two. */
+    static final int SHARD_MIN_SERIES = 16;
+    static final long SHARD_MIN_WINDOW_MS = 3_600_000L;
+    private static final java.util.concurrent.ExecutorService SHARD_READERS =
+            java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+                Thread t = new Thread(r, "peephole-shard-read");
+                t.setDaemon(true);
+                return t;
+            });
 
     private final DataSource dataSource;
     private final StoredSeries series;
@@ -251,6 +262,37 @@ public class StoredSeriesSource implements SeriesSource {
 
     private Map<Long, Samples> read(long[] ids, SelectHints hints) throws SQLException {
         Plan plan = plan(hints);
+        if (ids.length < SHARD_MIN_SERIES || hints.endMs() - hints.startMs() < SHARD_MIN_WINDOW_MS || timescale()) {
+            return read(ids, hints, plan);
+        }
+        // Two halves of the series on two connections at once (two backends, both cores); whoever
+        // gets to the second half first reads it, so a busy helper never makes a query wait.
+        long[] first = Arrays.copyOfRange(ids, 0, ids.length / 2);
+        long[] second = Arrays.copyOfRange(ids, ids.length / 2, ids.length);
+        java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.Future<Map<Long, Samples>> helper = SHARD_READERS.submit(
+                () -> claimed.compareAndSet(false, true) ? read(second, hints, plan) : null);
+        Map<Long, Samples> out = read(first, hints, plan);
+        if (claimed.compareAndSet(false, true)) {
+            helper.cancel(false);
+            out.putAll(read(second, hints, plan));
+            return out;
+        }
+        try {
+            out.putAll(helper.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            throw new PromQLEvalException("storage error: " + e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PromQLEvalException("interrupted");
+        }
+        return out;
+    }
+
+    private Map<Long, Samples> read(long[] ids, SelectHints hints, Plan plan) throws SQLException {
         Map<Long, Samples> out = new HashMap<>();
         long rawFrom = hints.startMs();
         try (Connection c = dataSource.getConnection()) {
@@ -289,8 +331,28 @@ public class StoredSeriesSource implements SeriesSource {
             ps.setTimestamp(2, Timestamp.from(Instant.ofEpochMilli(fromMs)));
             ps.setTimestamp(3, Timestamp.from(Instant.ofEpochMilli(toMs)));
             try (ResultSet rs = ps.executeQuery()) {
+                boolean sent = rs.getMetaData().getColumnType(2) == java.sql.Types.BINARY;
                 while (rs.next()) {
                     Samples current = out.computeIfAbsent(rs.getLong(1), k -> new Samples());
+                    if (sent) {
+                        // array_send: the arrays' binary form, read straight into primitives
+                        ByteBuffer times = arrayElements(rs.getBytes(2));
+                        ByteBuffer values = arrayElements(rs.getBytes(3));
+                        int n = times.getInt();
+                        if (values.getInt() != n) {
+                            throw new SQLException("times and values differ in length");
+                        }
+                        for (int i = 0; i < n; i++) {
+                            times.getInt(); // element length (8; the aggregated columns are NOT NULL)
+                            values.getInt();
+                            long t = times.getLong();
+                            double v = values.getDouble();
+                            if (t >= fromMs && t <= maxT) {
+                                current.add(t, v);
+                            }
+                        }
+                        continue;
+                    }
                     Object[] times = (Object[]) rs.getArray(2).getArray();
                     Object[] values = (Object[]) rs.getArray(3).getArray();
                     for (int i = 0; i < times.length; i++) {
@@ -302,6 +364,28 @@ public class StoredSeriesSource implements SeriesSource {
                 }
             }
         }
+    }
+
+    /**
+     * PostgreSQL's binary array form ({@code array_send}) of a one-dimensional array without
+     * nulls, positioned at its element count (followed by each element's length and bytes).
+     */
+    static ByteBuffer arrayElements(byte[] sent) throws SQLException {
+        ByteBuffer b = ByteBuffer.wrap(sent); // big-endian, as PostgreSQL sends
+        int dims = b.getInt();
+        int hasNulls = b.getInt();
+        b.getInt(); // element type
+        if (dims == 0) {
+            return ByteBuffer.wrap(new byte[4]);
+        }
+        if (dims != 1 || hasNulls != 0) {
+            throw new SQLException("unexpected array: " + dims + " dimensions, nulls " + hasNulls);
+        }
+        ByteBuffer rest = b.slice();
+        int n = rest.getInt(0);
+        rest.putInt(4, n); // the lower bound's slot now holds the count
+        rest.position(4);
+        return rest;
     }
 
     /** A growable pair of arrays. */
