@@ -78,6 +78,13 @@ public final class DashboardPaint {
                 if (i >= 0) {
                     ms[i] = Double.parseDouble(String.valueOf(at));
                 }
+                if (Double.parseDouble(String.valueOf(at)) > 10_000) {
+                    // where a slow load waited: its slowest requests (start and end, ms since navigation start)
+                    System.out.println("slow load " + (i + 3) + ": " + js.executeScript(
+                            "return performance.getEntriesByType('resource').sort((a, b) => b.duration - a.duration).slice(0, 4)"
+                                    + ".map((e) => `${e.name.replace(location.origin, '')} start ${e.startTime.toFixed(0)}`"
+                                    + " + ` request ${e.requestStart.toFixed(0)} end ${e.responseEnd.toFixed(0)}`).join('; ')"));
+                }
             }
             double[] sorted = ms.clone();
             Arrays.sort(sorted);
