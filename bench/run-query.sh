@@ -36,9 +36,10 @@ for _ in $(seq 1 180); do
   sleep 0.5
 done
 PG_PORT=$(sed -n 4p "$DATA_DIR/postgres/postmaster.pid")
+PG_PID=$(sed -n 1p "$DATA_DIR/postgres/postmaster.pid")
 OUT=$(java -Xms256m -Xmx512m -cp "$BENCH_JAR" dev.peephole.bench.QueryBench \
   --jdbc "jdbc:postgresql://localhost:$PG_PORT/postgres" --http "http://127.0.0.1:${PORTS[0]}" \
-  --password "$ADMIN_PASSWORD" "$@")
+  --password "$ADMIN_PASSWORD" --collector-pid "$COLLECTOR_PID" --postgres-pid "$PG_PID" "$@")
 echo "$OUT"
 if [ "${WRITE_RESULTS:-1}" = 1 ]; then
   mkdir -p bench/results
