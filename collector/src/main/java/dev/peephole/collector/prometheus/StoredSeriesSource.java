@@ -77,16 +77,6 @@ public class StoredSeriesSource implements SeriesSource {
                 + " r WHERE r.series_id = s.id AND r." + key + " >= ? AND r." + key + " " + upper + " ?) a WHERE a.ts IS NOT NULL";
     }
 
-    /** Reads of at least this many series over at least this long a window are split in two. */
-    static final int SHARD_MIN_SERIES = 16;
-    static final long SHARD_MIN_WINDOW_MS = 3_600_000L;
-    private static final java.util.concurrent.ExecutorService SHARD_READERS =
-            java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
-                Thread t = new Thread(r, "peephole-shard-read");
-                t.setDaemon(true);
-                return t;
-            });
-
     private final DataSource dataSource;
     private final StoredSeries series;
     private final SchemaMigrator schema;
@@ -261,35 +251,7 @@ public class StoredSeriesSource implements SeriesSource {
     }
 
     private Map<Long, Samples> read(long[] ids, SelectHints hints) throws SQLException {
-        Plan plan = plan(hints);
-        if (ids.length < SHARD_MIN_SERIES || hints.endMs() - hints.startMs() < SHARD_MIN_WINDOW_MS || timescale()) {
-            return read(ids, hints, plan);
-        }
-        // Two halves of the series on two connections at once (two backends, both cores); whoever
-        // gets to the second half first reads it, so a busy helper never makes a query wait.
-        long[] first = Arrays.copyOfRange(ids, 0, ids.length / 2);
-        long[] second = Arrays.copyOfRange(ids, ids.length / 2, ids.length);
-        java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.Future<Map<Long, Samples>> helper = SHARD_READERS.submit(
-                () -> claimed.compareAndSet(false, true) ? read(second, hints, plan) : null);
-        Map<Long, Samples> out = read(first, hints, plan);
-        if (claimed.compareAndSet(false, true)) {
-            helper.cancel(false);
-            out.putAll(read(second, hints, plan));
-            return out;
-        }
-        try {
-            out.putAll(helper.get());
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof SQLException sql) {
-                throw sql;
-            }
-            throw new PromQLEvalException("storage error: " + e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new PromQLEvalException("interrupted");
-        }
-        return out;
+        return read(ids, hints, plan(hints));
     }
 
     private Map<Long, Samples> read(long[] ids, SelectHints hints, Plan plan) throws SQLException {

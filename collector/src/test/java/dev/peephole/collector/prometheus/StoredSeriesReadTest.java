@@ -28,11 +28,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The query path's reads (one index scan per series, arrays in their binary form, reads of many
- * series over long windows split in two halves on two connections) return exactly the stored
+ * The query path's reads (one index scan per series, arrays in their binary form) return exactly the stored
  * samples: every raw sample in the window in time order, a row stored twice once, stale markers
  * bit for bit; from the minute rollups each bucket's last sample. Checked against the rows read
- * back one by one with plain SQL, for a selector of 40 series (split) and for each series alone.
+ * back one by one with plain SQL, for a selector of 40 series and for each series alone.
  */
 class StoredSeriesReadTest {
     private static final long STEP_MS = 10_000;
