@@ -36,6 +36,8 @@ public final class QueryBench {
         DEFAULTS.put("hours", "24");
         DEFAULTS.put("interval-seconds", "10");
         DEFAULTS.put("requests", "40");
+        DEFAULTS.put("collector-pid", "0");
+        DEFAULTS.put("postgres-pid", "0");
     }
 
     private QueryBench() {
@@ -86,8 +88,10 @@ public final class QueryBench {
         };
         System.out.printf("query_range over %d h of %d s data for %d series, %d requests each (after 5 warm-up)%n",
                 hours, interval, series, requests);
-        System.out.printf("%-55s %6s %9s %9s %9s %9s %s%n", "query", "step", "p50 ms", "p95 ms", "max ms",
-                "points", "source");
+        long pid = Long.parseLong(args.str("collector-pid"));
+        long pgPid = Long.parseLong(args.str("postgres-pid"));
+        System.out.printf("%-55s %6s %9s %9s %9s %9s %s%s%n", "query", "step", "p50 ms", "p95 ms", "max ms",
+                "points", "source", pid > 0 ? "  (cpu ms/request: collector + its PostgreSQL)" : "");
         for (String[] cs : cases) {
             String url = args.str("http") + "/api/v1/query_range?query=" + URLEncoder.encode(cs[0], StandardCharsets.UTF_8)
                     + "&start=" + start / 1000 + "&end=" + end / 1000 + "&step=" + cs[1];
@@ -101,6 +105,7 @@ public final class QueryBench {
                 points = countPoints(r.body());
             }
             double[] ms = new double[requests];
+            long cpuBefore = pid > 0 ? treeCpuTicks(pid) + treeCpuTicks(pgPid) : 0;
             for (int i = 0; i < requests; i++) {
                 long t0 = System.nanoTime();
                 HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
@@ -109,14 +114,52 @@ public final class QueryBench {
                     throw new IllegalStateException(cs[0] + " -> " + r.statusCode());
                 }
             }
+            double cpuMs = pid > 0 ? (treeCpuTicks(pid) + treeCpuTicks(pgPid) - cpuBefore) * 10.0 / requests : 0;
             Arrays.sort(ms);
             String source = Integer.parseInt(cs[1]) >= 60 && !cs[0].startsWith("avg_over_time")
                     ? "1m rollups" : "raw points";
-            System.out.printf("%-55s %6s %9.1f %9.1f %9.1f %9d %s%n", cs[0], cs[1] + "s", ms[ms.length / 2],
-                    ms[(int) Math.ceil(ms.length * 0.95) - 1], ms[ms.length - 1], points, source);
+            System.out.printf("%-55s %6s %9.1f %9.1f %9.1f %9d %s%s%n", cs[0], cs[1] + "s", ms[ms.length / 2],
+                    ms[(int) Math.ceil(ms.length * 0.95) - 1], ms[ms.length - 1], points, source,
+                    pid > 0 ? String.format("  cpu %.1f", cpuMs) : "");
             System.out.printf("RESULT query=%s step=%s p50_ms=%.1f p95_ms=%.1f points=%d%n",
                     cs[0].replace(' ', '_'), cs[1], ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.95) - 1], points);
         }
+    }
+
+    /**
+     * CPU time (user + system, in clock ticks of 10 ms) of a process and all its descendants (the
+     * collector; its embedded PostgreSQL's postmaster, whose children are the backends): what a
+     * request costs, whatever else the shared machine runs at the time.
+     */
+    static long treeCpuTicks(long root) throws java.io.IOException {
+        if (root <= 0) {
+            return 0;
+        }
+        Map<Long, List<Long>> children = new java.util.HashMap<>();
+        Map<Long, Long> ticks = new java.util.HashMap<>();
+        try (java.nio.file.DirectoryStream<java.nio.file.Path> procs = java.nio.file.Files.newDirectoryStream(
+                java.nio.file.Path.of("/proc"), "[0-9]*")) {
+            for (java.nio.file.Path p : procs) {
+                String stat;
+                try {
+                    stat = java.nio.file.Files.readString(p.resolve("stat"));
+                } catch (java.io.IOException gone) {
+                    continue;
+                }
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                long pid = Long.parseLong(p.getFileName().toString());
+                children.computeIfAbsent(Long.parseLong(f[1]), k -> new ArrayList<>()).add(pid);
+                ticks.put(pid, Long.parseLong(f[11]) + Long.parseLong(f[12]));
+            }
+        }
+        long sum = 0;
+        java.util.ArrayDeque<Long> todo = new java.util.ArrayDeque<>(List.of(root));
+        while (!todo.isEmpty()) {
+            long pid = todo.pop();
+            sum += ticks.getOrDefault(pid, 0L);
+            todo.addAll(children.getOrDefault(pid, List.of()));
+        }
+        return sum;
     }
 
     /** Returned [t, "v"] pairs: one per series plus one per "],[" between pairs. */

@@ -194,6 +194,10 @@ function applyTheme(theme) {
 }
 
 function init() {
+  // The live stream holds one of the browser's six connections to the collector: a page left
+  // (reload, another address) closes it at once rather than leaving it to the page's teardown.
+  window.addEventListener('pagehide', () => { if (source) { source.close(); source = null; } });
+  window.addEventListener('pageshow', (e) => { if (e.persisted && user) startLive(); });
   for (const type of ['pointerdown', 'keydown', 'input']) {
     document.addEventListener(type, () => { lastInteraction = Date.now(); }, { capture: true, passive: true });
   }

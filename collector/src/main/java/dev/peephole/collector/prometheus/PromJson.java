@@ -54,6 +54,11 @@ final class PromJson {
     }
 
     static void result(JsonGenerator g, QueryResult r) throws IOException {
+        result(g, r, PARALLEL_MIN_POINTS);
+    }
+
+    /** {@link #result}, formatting matrices of at least {@code parallelMinPoints} points in two halves at once. */
+    static void result(JsonGenerator g, QueryResult r, long parallelMinPoints) throws IOException {
         g.writeStartObject();
         g.writeStringField("resultType", r.resultType());
         g.writeFieldName("result");
@@ -71,20 +76,38 @@ final class PromJson {
                 g.writeEndArray();
             }
             case "matrix" -> {
-                g.writeStartArray();
-                for (Series s : r.matrix()) {
-                    g.writeStartObject();
-                    g.writeFieldName("metric");
-                    labels(g, s.labels());
-                    g.writeArrayFieldStart("values");
-                    long[] t = s.timestampsMs();
-                    double[] v = s.values();
-                    for (int i = 0; i < t.length; i++) {
-                        point(g, t[i], v[i]);
-                    }
-                    g.writeEndArray();
-                    g.writeEndObject();
+                List<Series> matrix = r.matrix();
+                long points = 0;
+                for (Series s : matrix) {
+                    points += s.size();
                 }
+                g.writeStartArray();
+                if (points >= parallelMinPoints && matrix.size() >= 2) {
+                    // Two halves formatted at once (both cores); the text is the same as in one go. Whoever
+                    // gets to the first half first formats it, so a busy formatter never makes a query wait.
+                    int half = matrix.size() / 2;
+                    java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+                    java.util.concurrent.Future<String> first = FORMATTERS.submit(
+                            () -> claimed.compareAndSet(false, true) ? seriesText(matrix.subList(0, half)) : null);
+                    String second = seriesText(matrix.subList(half, matrix.size()));
+                    try {
+                        if (claimed.compareAndSet(false, true)) {
+                            first.cancel(false);
+                            g.writeRawValue(seriesText(matrix.subList(0, half)));
+                        } else {
+                            g.writeRawValue(first.get());
+                        }
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw new IOException(e.getCause());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IOException(e);
+                    }
+                    g.writeRawValue(second);
+                    g.writeEndArray();
+                    break;
+                }
+                matrixSeries(g, matrix);
                 g.writeEndArray();
             }
             case "scalar" -> {
@@ -101,12 +124,77 @@ final class PromJson {
         g.writeEndObject();
     }
 
+    /** Matrices with at least this many points are formatted in two halves at once. */
+    static final long PARALLEL_MIN_POINTS = 20_000;
+    private static final java.util.concurrent.ExecutorService FORMATTERS = java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "peephole-json-format");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** The series objects of a matrix, comma-separated, as the generator writes them inside the result array. */
+    static String seriesText(List<Series> series) throws IOException {
+        // The same (UTF-8) generator as the response's, so escapes are the same (it writes a
+        // character outside the BMP as a \\u escape pair where a Writer-based one would not).
+        ByteArrayOutputStream out = new ByteArrayOutputStream(series.size() * 4096);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartArray();
+            matrixSeries(g, series);
+            g.writeEndArray();
+        }
+        String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return text.substring(1, text.length() - 1);
+    }
+
+    private static void matrixSeries(JsonGenerator g, List<Series> series) throws IOException {
+        PointBuffer buf = new PointBuffer();
+        for (Series s : series) {
+            g.writeStartObject();
+            g.writeFieldName("metric");
+            labels(g, s.labels());
+            g.writeArrayFieldStart("values");
+            long[] t = s.timestampsMs();
+            double[] v = s.values();
+            for (int i = 0; i < t.length; i++) {
+                rawPoint(g, buf, t[i], v[i]);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+    }
+
     static void labels(JsonGenerator g, Labels labels) throws IOException {
         g.writeStartObject();
         for (int i = 0; i < labels.size(); i++) {
             g.writeStringField(labels.name(i), labels.value(i));
         }
         g.writeEndObject();
+    }
+
+    /** Characters of one {@code [t,"v"]} pair, reused for every pair of a matrix. */
+    private static final class PointBuffer {
+        final StringBuilder sb = new StringBuilder(64);
+        char[] chars = new char[64];
+    }
+
+    /**
+     * Writes {@code [t,"v"]} as one raw value: the same text as {@link #point}, without a
+     * string for the timestamp and the value of each of a matrix's hundred thousand pairs.
+     */
+    private static void rawPoint(JsonGenerator g, PointBuffer buf, long tMs, double v) throws IOException {
+        StringBuilder sb = buf.sb;
+        sb.setLength(0);
+        sb.append('[');
+        PromQLFormat.appendTimestamp(sb, tMs);
+        sb.append(",\"");
+        PromQLFormat.appendApiValue(sb, v);
+        sb.append("\"]");
+        int n = sb.length();
+        if (n > buf.chars.length) {
+            buf.chars = new char[Math.max(n, buf.chars.length * 2)];
+        }
+        sb.getChars(0, n, buf.chars, 0);
+        g.writeRawValue(buf.chars, 0, n);
     }
 
     private static void point(JsonGenerator g, long tMs, double v) throws IOException {

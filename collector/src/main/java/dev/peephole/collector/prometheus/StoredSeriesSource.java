@@ -12,6 +12,7 @@ import dev.peephole.collector.promql.Series;
 import dev.peephole.collector.promql.SeriesSource;
 import dev.peephole.collector.storage.RollupMaintainer;
 import jakarta.inject.Singleton;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -62,6 +63,24 @@ public class StoredSeriesSource implements SeriesSource {
     private static final String RAW_SQL = "SELECT series_id, t, v FROM metric_points "
             + "WHERE series_id = ANY (?) AND t >= ? AND t <= ? ORDER BY series_id, t";
     private static final long HOUR = 3_600_000L;
+    /*
+     * A query's reads: one index scan per series, in (series_id, time) order, aggregated as it
+     * comes (PostgreSQL 16+ sees the input is already sorted for the aggregate's ORDER BY). The
+     * GROUP BY form over all series at once sorted every sample of the request, and with the
+     * planner's estimates of freshly written rollups (a few rows) it sorted 144,000 of them on
+     * disk: 340 of the 440 ms of such a read.
+     */
+    private static final String RAW_PER_SERIES_SQL = perSeries("metric_points", "t", "t", "v", "t", "<=");
+    private static final String ROLLUP_1M_SQL = perSeries("metric_rollup_1m", "bucket", "last_t", "last_v", "bucket", "<");
+    private static final String ROLLUP_1H_SQL = perSeries("metric_rollup_1h", "bucket", "last_t", "last_v", "bucket", "<");
+
+    private static String perSeries(String table, String key, String time, String value, String order,
+                                    String upper) {
+        return "SELECT s.id, array_send(a.ts), array_send(a.vs) FROM unnest(?::bigint[]) AS s(id) CROSS JOIN LATERAL ("
+                + "SELECT array_agg((date_part('epoch', " + time + ") * 1000)::bigint ORDER BY " + order + ") AS ts, "
+                + "array_agg(" + value + " ORDER BY " + order + ") AS vs FROM " + table
+                + " r WHERE r.series_id = s.id AND r." + key + " >= ? AND r." + key + " " + upper + " ?) a WHERE a.ts IS NOT NULL";
+    }
 
     private final DataSource dataSource;
     private final StoredSeries series;
@@ -214,7 +233,7 @@ public class StoredSeriesSource implements SeriesSource {
         if (NEEDS_EVERY_SAMPLE.contains(hints.function())) {
             return new Plan(null, Long.MIN_VALUE);
         }
-        boolean timescale = schema.flavour().orElse(StorageFlavour.POSTGRES) == StorageFlavour.TIMESCALEDB;
+        boolean timescale = timescale();
         if (hints.stepMs() >= HOUR) {
             Optional<Instant> through = timescale ? Optional.of(Instant.ofEpochMilli(Long.MAX_VALUE / 2))
                     : rollups.hourRollupsCompleteThrough();
@@ -232,22 +251,36 @@ public class StoredSeriesSource implements SeriesSource {
         return new Plan(null, Long.MIN_VALUE);
     }
 
+    private boolean timescale() {
+        return schema.flavour().orElse(StorageFlavour.POSTGRES) == StorageFlavour.TIMESCALEDB;
+    }
+
     private Map<Long, Samples> read(long[] ids, SelectHints hints) throws SQLException {
-        Plan plan = plan(hints);
+        return read(ids, hints, plan(hints));
+    }
+
+    private Map<Long, Samples> read(long[] ids, SelectHints hints, Plan plan) throws SQLException {
         Map<Long, Samples> out = new HashMap<>();
         long rawFrom = hints.startMs();
         try (Connection c = dataSource.getConnection()) {
             if (plan.table() != null && plan.rollupUntilMs() > hints.startMs()) {
                 long until = Math.min(plan.rollupUntilMs(), hints.endMs() + 1);
                 // Buckets that start inside the range and end before the rollups' watermark.
-                query(c, "SELECT series_id, array_agg((date_part('epoch', last_t) * 1000)::bigint ORDER BY bucket), "
-                        + "array_agg(last_v ORDER BY bucket) FROM " + plan.table()
-                        + " WHERE series_id = ANY (?) AND bucket >= ? AND bucket < ? GROUP BY series_id",
-                        ids, hints.startMs(), until, hints.endMs(), out);
+                String sql = timescale()
+                        // continuous aggregates (views with a real-time part): one aggregate over all series, as before
+                        ? "SELECT series_id, array_agg((date_part('epoch', last_t) * 1000)::bigint ORDER BY bucket), "
+                                + "array_agg(last_v ORDER BY bucket) FROM " + plan.table()
+                                + " WHERE series_id = ANY (?) AND bucket >= ? AND bucket < ? GROUP BY series_id"
+                        : plan.table().equals("metric_rollup_1h") ? ROLLUP_1H_SQL : ROLLUP_1M_SQL;
+                query(c, sql, ids, hints.startMs(), until, hints.endMs(), out);
                 rawFrom = until;
             }
             if (rawFrom <= hints.endMs()) {
-                rawQuery(c, ids, rawFrom, hints.endMs(), hints.endMs(), out);
+                if (timescale()) {
+                    rawQuery(c, ids, rawFrom, hints.endMs(), hints.endMs(), out);
+                } else {
+                    query(c, RAW_PER_SERIES_SQL, ids, rawFrom, hints.endMs(), hints.endMs(), out);
+                }
             }
         }
         return out;
@@ -269,8 +302,28 @@ public class StoredSeriesSource implements SeriesSource {
             ps.setTimestamp(2, Timestamp.from(Instant.ofEpochMilli(fromMs)));
             ps.setTimestamp(3, Timestamp.from(Instant.ofEpochMilli(toMs)));
             try (ResultSet rs = ps.executeQuery()) {
+                boolean sent = rs.getMetaData().getColumnType(2) == java.sql.Types.BINARY;
                 while (rs.next()) {
                     Samples current = out.computeIfAbsent(rs.getLong(1), k -> new Samples());
+                    if (sent) {
+                        // array_send: the arrays' binary form, read straight into primitives
+                        ByteBuffer times = arrayElements(rs.getBytes(2));
+                        ByteBuffer values = arrayElements(rs.getBytes(3));
+                        int n = times.getInt();
+                        if (values.getInt() != n) {
+                            throw new SQLException("times and values differ in length");
+                        }
+                        for (int i = 0; i < n; i++) {
+                            times.getInt(); // element length (8; the aggregated columns are NOT NULL)
+                            values.getInt();
+                            long t = times.getLong();
+                            double v = values.getDouble();
+                            if (t >= fromMs && t <= maxT) {
+                                current.add(t, v);
+                            }
+                        }
+                        continue;
+                    }
                     Object[] times = (Object[]) rs.getArray(2).getArray();
                     Object[] values = (Object[]) rs.getArray(3).getArray();
                     for (int i = 0; i < times.length; i++) {
@@ -331,6 +384,28 @@ public class StoredSeriesSource implements SeriesSource {
             return micros / 1000;
         }
         return (long) Math.rint(micros / 1e6 * 1000.0);
+    }
+
+    /**
+     * PostgreSQL's binary array form ({@code array_send}) of a one-dimensional array without
+     * nulls, positioned at its element count (followed by each element's length and bytes).
+     */
+    static ByteBuffer arrayElements(byte[] sent) throws SQLException {
+        ByteBuffer b = ByteBuffer.wrap(sent); // big-endian, as PostgreSQL sends
+        int dims = b.getInt();
+        int hasNulls = b.getInt();
+        b.getInt(); // element type
+        if (dims == 0) {
+            return ByteBuffer.wrap(new byte[4]);
+        }
+        if (dims != 1 || hasNulls != 0) {
+            throw new SQLException("unexpected array: " + dims + " dimensions, nulls " + hasNulls);
+        }
+        ByteBuffer rest = b.slice();
+        int n = rest.getInt(0);
+        rest.putInt(4, n); // the lower bound's slot now holds the count
+        rest.position(4);
+        return rest;
     }
 
     /** A growable pair of arrays. */

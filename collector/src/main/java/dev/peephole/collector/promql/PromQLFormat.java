@@ -45,30 +45,140 @@ public final class PromQLFormat {
      * {@code 2.5e-07}.
      */
     public static String formatApiValue(double v) {
+        StringBuilder sb = new StringBuilder(24);
+        appendApiValue(sb, v);
+        return sb.toString();
+    }
+
+    /**
+     * Appends {@link #formatApiValue} of v to sb: the same characters, without the intermediate
+     * strings and BigDecimals (a range query writes a hundred thousand values).
+     */
+    public static void appendApiValue(StringBuilder sb, double v) {
         if (Double.isNaN(v) || Double.isInfinite(v) || v == 0) {
-            return formatValue(v);
+            sb.append(formatValue(v));
+            return;
         }
         double a = Math.abs(v);
-        if (a >= 1e-6 && a < 1e21) {
-            return formatValue(v);
+        if (v < 0) {
+            sb.append('-');
         }
-        BigDecimal d = new BigDecimal(shortestFast(a)).stripTrailingZeros();
+        if (a >= 1e-6 && a < 1e21) {
+            if (a < TWO_53 && a == Math.rint(a)) {
+                sb.append((long) a);
+            } else {
+                appendShortest(sb, a, false);
+            }
+        } else {
+            appendShortest(sb, a, true);
+        }
+    }
+
+    /** Go's shortest exponent form of a positive finite double ({@code 'e', -1}): {@code 2.5e-07}, the slow way. */
+    private static String exponentForm(double a) {
+        BigDecimal d = new BigDecimal(shortestBigDecimal(a)).stripTrailingZeros();
         String digits = d.unscaledValue().toString();
         int exponent = digits.length() - 1 - d.scale();
         StringBuilder out = new StringBuilder();
-        if (v < 0) {
-            out.append('-');
-        }
         out.append(digits.charAt(0));
         if (digits.length() > 1) {
             out.append('.').append(digits, 1, digits.length());
         }
+        appendExponent(out, exponent);
+        return out.toString();
+    }
+
+    private static void appendExponent(StringBuilder out, int exponent) {
         out.append('e').append(exponent < 0 ? '-' : '+');
         int e = Math.abs(exponent);
         if (e < 10) {
             out.append('0');
         }
-        return out.append(e).toString();
+        out.append(e);
+    }
+
+    /**
+     * Appends the shortest round-tripping decimal of a positive finite double, plain
+     * ({@code 'f', -1}) or in exponent form ({@code 'e', -1}): the digits of Schubfach
+     * (see {@link #shortestFast}), placed by hand instead of through a BigDecimal.
+     */
+    static void appendShortest(StringBuilder sb, double a, boolean exponent) {
+        String s = com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal.toString(a);
+        char[] d = new char[s.length()];
+        int n = 0;
+        int intLen = -1;
+        int exp = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '.') {
+                intLen = n;
+            } else if (c == 'E') {
+                exp = Integer.parseInt(s, i + 1, s.length(), 10);
+                break;
+            } else {
+                d[n++] = c;
+            }
+        }
+        if (intLen < 0) {
+            intLen = n;
+        }
+        // value = 0.d[from..n) x 10^point
+        int point = intLen + exp;
+        int from = 0;
+        while (from < n - 1 && d[from] == '0') {
+            from++;
+            point--;
+        }
+        while (n > from + 1 && d[n - 1] == '0') {
+            n--;
+        }
+        int digits = n - from;
+        if (digits == 2) {
+            // Java's variant prefers a closer two-digit decimal where one digit would do: the exhaustive search.
+            sb.append(exponent ? exponentForm(a) : shortest(a));
+            return;
+        }
+        if (exponent) {
+            sb.append(d[from]);
+            if (digits > 1) {
+                sb.append('.').append(d, from + 1, digits - 1);
+            }
+            appendExponent(sb, point - 1);
+        } else if (point <= 0) {
+            sb.append("0.");
+            for (int i = 0; i < -point; i++) {
+                sb.append('0');
+            }
+            sb.append(d, from, digits);
+        } else if (point >= digits) {
+            sb.append(d, from, digits);
+            for (int i = digits; i < point; i++) {
+                sb.append('0');
+            }
+        } else {
+            sb.append(d, from, point).append('.').append(d, from + point, digits - point);
+        }
+    }
+
+    /** Appends {@link #formatTimestamp} of tMs to sb. */
+    public static void appendTimestamp(StringBuilder sb, long tMs) {
+        long t = tMs;
+        if (t < 0) {
+            sb.append('-');
+            t = -t;
+        }
+        sb.append(t / 1000);
+        long frac = t % 1000;
+        if (frac != 0) {
+            sb.append('.');
+            if (frac < 100) {
+                sb.append('0');
+            }
+            if (frac < 10) {
+                sb.append('0');
+            }
+            sb.append(frac);
+        }
     }
 
     /** Formats a millisecond timestamp as Prometheus does: seconds, with a 3-digit fraction if not whole. */
@@ -101,6 +211,13 @@ public final class PromQLFormat {
      * which matters when a range query returns a hundred thousand samples.
      */
     static String shortestFast(double a) {
+        StringBuilder sb = new StringBuilder(24);
+        appendShortest(sb, a, false);
+        return sb.toString();
+    }
+
+    /** What {@link #shortestFast} returns, through a BigDecimal (the reference the fast one is tested against). */
+    static String shortestBigDecimal(double a) {
         BigDecimal d = new BigDecimal(com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal.toString(a))
                 .stripTrailingZeros();
         // Java's variant prefers a closer two-digit decimal where one digit would do

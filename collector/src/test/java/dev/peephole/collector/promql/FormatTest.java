@@ -74,6 +74,62 @@ class FormatTest {
         }
     }
 
+    /** formatApiValue as it was written before the fast path: through BigDecimal and strings. */
+    private static String referenceApiValue(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v) || v == 0) {
+            return PromQLFormat.formatValue(v);
+        }
+        double a = Math.abs(v);
+        String sign = v < 0 ? "-" : "";
+        if (a >= 1e-6 && a < 1e21) {
+            return sign + (a < 9007199254740992.0 && a == Math.rint(a) ? Long.toString((long) a) : PromQLFormat.shortestBigDecimal(a));
+        }
+        java.math.BigDecimal d = new java.math.BigDecimal(PromQLFormat.shortestBigDecimal(a)).stripTrailingZeros();
+        String digits = d.unscaledValue().toString();
+        int exponent = digits.length() - 1 - d.scale();
+        StringBuilder out = new StringBuilder(sign);
+        out.append(digits.charAt(0));
+        if (digits.length() > 1) {
+            out.append('.').append(digits, 1, digits.length());
+        }
+        out.append('e').append(exponent < 0 ? '-' : '+');
+        int e = Math.abs(exponent);
+        if (e < 10) {
+            out.append('0');
+        }
+        return out.append(e).toString();
+    }
+
+    @Test
+    void fastFormattingWritesWhatTheBigDecimalWayWrote() {
+        Random r = new Random(7);
+        for (int i = 0; i < 200_000; i++) {
+            double v = switch (i % 6) {
+                case 0 -> r.nextDouble();
+                case 1 -> r.nextDouble() * Math.pow(10, r.nextInt(60) - 30);
+                case 2 -> Double.longBitsToDouble(r.nextLong() & 0x7fefffffffffffffL);
+                case 3 -> Math.round(r.nextDouble() * 1e6) / 1000.0;
+                case 4 -> (r.nextInt(2000) - 1000) * Math.pow(10, r.nextInt(50) - 25);
+                default -> -Double.longBitsToDouble(r.nextLong() & 0x7fefffffffffffffL);
+            };
+            assertEquals(referenceApiValue(v), PromQLFormat.formatApiValue(v), "bits " + Double.doubleToRawLongBits(v));
+            if (v != 0) {
+                assertEquals(PromQLFormat.shortestBigDecimal(Math.abs(v)), PromQLFormat.shortestFast(Math.abs(v)));
+            }
+        }
+        for (double v : new double[] {1e-6, 9.99e-7, 1e21, 1e20, 123.0, 0.001, 1e7, 1e-3, 9999999.999, 5e-324, Double.MAX_VALUE,
+                1.5e300, 2e23, 0.5, 100.25, 1e-7, 12345678901234567890.0}) {
+            assertEquals(referenceApiValue(v), PromQLFormat.formatApiValue(v));
+            assertEquals(referenceApiValue(-v), PromQLFormat.formatApiValue(-v));
+        }
+        StringBuilder sb = new StringBuilder();
+        for (long t : new long[] {0, 1000, 1500, 1005, 1050, -1500, 1700000000123L}) {
+            sb.setLength(0);
+            PromQLFormat.appendTimestamp(sb, t);
+            assertEquals(PromQLFormat.formatTimestamp(t), sb.toString());
+        }
+    }
+
     @Test
     void timestamps() {
         assertEquals("0", PromQLFormat.formatTimestamp(0));

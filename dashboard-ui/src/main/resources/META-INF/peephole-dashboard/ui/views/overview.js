@@ -31,33 +31,15 @@ export async function render(ctx) {
   const step = stepFor(start, end);
   const w = rateWindow(step);
   const root = h('section', { 'aria-labelledby': 'overview-title' }, h('h1', { id: 'overview-title' }, 'Overview'));
-  if (statusAvailable) {
-    try {
-      const status = await api('/api/v1/status', { noRedirect: true });
-      const s = status && (status.data || status);
-      if (s && s.status) {
-        root.appendChild(h('p', { class: `status status-${s.status}`, id: 'overall-status' }, `Status: ${s.status}`));
-      }
-    } catch (e) {
-      if (e.status === 404) statusAvailable = false; // this collector has no status endpoint: leave it out
-    }
-  }
-  try {
-    const r = await api('/api/v1/alerts');
-    const alerts = (r.data && r.data.alerts) || []; // an empty list may be left out
-    const firing = alerts.filter((a) => a.state === 'firing').length;
-    const pending = alerts.length - firing;
-    const keep = ctx.params.range ? `?range=${encodeURIComponent(ctx.params.range)}` : '';
-    root.appendChild(h('p', { class: firing ? 'status status-unhealthy' : 'status status-healthy', id: 'firing-alerts', dataset: { firing: String(firing) } },
-      h('a', { href: `#/alerts${keep}` }, `Firing alerts: ${firing}`), pending ? h('span', { class: 'sub' }, ` · ${pending} pending`) : null));
-  } catch (e) {
-    root.appendChild(h('p', { class: 'error', id: 'firing-alerts' }, `Alerts: ${e.message}`));
-  }
+  // Status, alerts, agents and the panels' queries are all asked at once (not one after another):
+  // the first paint waits for the slowest of them only.
+  const settle = (p) => p.then((value) => ({ value }), (error) => ({ error }));
+  const statusAsked = statusAvailable ? settle(api('/api/v1/status', { noRedirect: true })) : null;
+  const alertsAsked = settle(api('/api/v1/alerts'));
   const connected = api('/api/v1/agents?withinSeconds=300').then((r) => r.data.filter((a) => a.state === 'connected').length, () => null);
   const grid = h('div', { class: 'cards' });
-  root.appendChild(grid);
   const t0 = performance.now();
-  await Promise.all(PANELS.map(async (p) => {
+  const panels = Promise.all(PANELS.map(async (p) => {
     const card = h('article', { class: 'card', id: `card-${p.id}`, 'aria-labelledby': `card-${p.id}-t` },
       h('h2', { id: `card-${p.id}-t` }, p.title));
     grid.appendChild(card);
@@ -90,6 +72,27 @@ export async function render(ctx) {
       card.appendChild(h('p', { class: 'error', role: 'alert' }, e.message));
     }
   }));
+  if (statusAsked) {
+    const { value: status, error } = await statusAsked;
+    const s = status && (status.data || status);
+    if (s && s.status) {
+      root.appendChild(h('p', { class: `status status-${s.status}`, id: 'overall-status' }, `Status: ${s.status}`));
+    }
+    if (error && error.status === 404) statusAvailable = false; // this collector has no status endpoint: leave it out
+  }
+  const { value: r, error: alertsError } = await alertsAsked;
+  if (alertsError) {
+    root.appendChild(h('p', { class: 'error', id: 'firing-alerts' }, `Alerts: ${alertsError.message}`));
+  } else {
+    const alerts = (r.data && r.data.alerts) || []; // an empty list may be left out
+    const firing = alerts.filter((a) => a.state === 'firing').length;
+    const pending = alerts.length - firing;
+    const keep = ctx.params.range ? `?range=${encodeURIComponent(ctx.params.range)}` : '';
+    root.appendChild(h('p', { class: firing ? 'status status-unhealthy' : 'status status-healthy', id: 'firing-alerts', dataset: { firing: String(firing) } },
+      h('a', { href: `#/alerts${keep}` }, `Firing alerts: ${firing}`), pending ? h('span', { class: 'sub' }, ` · ${pending} pending`) : null));
+  }
+  root.appendChild(grid);
+  await panels;
   root.dataset.loadMs = (performance.now() - t0).toFixed(1);
   return root;
 }
