@@ -23,8 +23,6 @@ import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -39,9 +37,6 @@ import java.util.Map;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.stream.Stream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -49,21 +44,14 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
-import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.NoAlertPresentException;
 import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.Select;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The dashboard in a real headless Chromium against the packaged collector, fed by the
@@ -83,6 +71,7 @@ class DashboardBrowserIT {
     static AppProcess demo;
     static ManagedChannel probeChannel;
     static StreamObserver<AgentMessage> probe;
+    static Browser browser;
     static WebDriver driver;
     static final List<String> measurements = new ArrayList<>();
 
@@ -108,18 +97,8 @@ class DashboardBrowserIT {
                 .contains("FaceRecognizer.recognize") ? "ok" : null);
         eventually(60, () -> collector.query("count_over_time(system_network_io_bytes_total[1m]) > 2").contains("\"value\"") ? "ok" : null);
 
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort()
-                .withLogFile(dir.resolve("chromedriver.log").toFile()).build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900",
-                "--disable-gpu", "--lang=en-US");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        driver = new ChromeDriver(service, options);
-        driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(60));
+        browser = new Browser(collector, dir);
+        driver = browser.driver;
     }
 
     @AfterAll
@@ -134,7 +113,7 @@ class DashboardBrowserIT {
                     console.add(e.getLevel() + " " + e.getMessage());
                 }
                 Files.write(shots.resolve("browser-console.txt"), console);
-                driver.quit();
+                browser.close();
             }
             if (probe != null) {
                 probe.onCompleted();
@@ -633,33 +612,16 @@ class DashboardBrowserIT {
 
     /** The rendered text of what the selector finds, read in one step (a live update cannot get in between). */
     static String text(String css) {
-        return (String) js("const e = document.querySelector(arguments[0]); return e ? e.innerText : ''", css);
+        return browser.text(css);
     }
 
     /** Clicks what the selector finds, again if a live update replaced it in between. */
     static void click(String css) {
-        waitFor(30, d -> {
-            try {
-                WebElement e = d.findElement(By.cssSelector(css));
-                // to the middle of the window: not under the fixed live-status line at the bottom
-                js("arguments[0].scrollIntoView({block: 'center'})", e);
-                e.click();
-                return true;
-            } catch (org.openqa.selenium.StaleElementReferenceException | org.openqa.selenium.NoSuchElementException e) {
-                return false;
-            }
-        });
+        browser.click(css);
     }
 
     static void relogin(String user, String password) {
-        driver.get(collector.uri("/#/overview?range=15m").toString());
-        waitFor(20, d -> d.findElement(By.id("login")).isDisplayed() || d.findElement(By.id("top")).isDisplayed());
-        if (driver.findElement(By.id("top")).isDisplayed()) {
-            driver.findElement(By.id("logout")).click();
-            waitFor(20, d -> d.findElement(By.id("login")).isDisplayed());
-        }
-        login(user, password);
-        waitFor(20, d -> d.findElement(By.id("who")).getText().contains(user + " ("));
+        browser.relogin(user, password, "/overview?range=15m");
     }
 
     static void phoneScreenshot(ChromeDriver chrome, String name) throws Exception {
@@ -700,30 +662,15 @@ class DashboardBrowserIT {
     }
 
     static void assertNoMarkup() {
-        assertThat(driver.findElements(By.tagName("img"))).isEmpty();
-        assertThat(js("return document.querySelectorAll('[onerror]').length")).isEqualTo(0L);
-        assertThatThrownBy(() -> driver.switchTo().alert()).isInstanceOf(NoAlertPresentException.class);
+        browser.assertNoMarkup();
     }
 
     static void login(String user, String password) {
-        WebElement u = driver.findElement(By.id("login-user"));
-        u.clear();
-        u.sendKeys(user);
-        WebElement p = driver.findElement(By.id("login-password"));
-        p.clear();
-        p.sendKeys(password);
-        driver.findElement(By.id("login-submit")).click();
+        browser.login(user, password);
     }
 
     static void waitForView(String view) {
-        try {
-            waitFor(60, d -> view.equals(js("return document.getElementById('view').dataset.view"))
-                    && Boolean.FALSE.equals(js("return document.getElementById('view').hasAttribute('aria-busy')"))
-                    && d.findElements(By.id("view-" + view)).size() == 1);
-        } catch (org.openqa.selenium.TimeoutException e) {
-            throw new AssertionError("view " + view + " not shown; the page says: "
-                    + js("return document.getElementById('view').textContent.slice(0, 500)"), e);
-        }
+        browser.waitForView(view);
     }
 
     static long points(String css) {
@@ -736,24 +683,15 @@ class DashboardBrowserIT {
     }
 
     static Object js(String script, Object... args) {
-        return ((JavascriptExecutor) driver).executeScript(script, args);
+        return browser.js(script, args);
     }
 
     static void waitFor(int seconds, Function<WebDriver, Boolean> condition) {
-        // live updates re-render views: an element found a moment ago may have been replaced
-        new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(250))
-                .ignoring(org.openqa.selenium.StaleElementReferenceException.class).until(condition::apply);
+        browser.waitFor(seconds, condition);
     }
 
     static void screenshot(String name) throws Exception {
-        Dimension before = driver.manage().window().getSize();
-        long height = ((Number) js("return Math.max(document.documentElement.scrollHeight, window.innerHeight)")).longValue();
-        driver.manage().window().setSize(new Dimension(before.getWidth(), (int) Math.min(6000, height + 120)));
-        try {
-            Files.write(shots.resolve(name + ".png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
-        } finally {
-            driver.manage().window().setSize(before);
-        }
+        browser.screenshot(name);
     }
 
     /** A field of the first agent of a service in /api/v1/agents. */
@@ -768,19 +706,7 @@ class DashboardBrowserIT {
 
     /** Sum of the gzip'd sizes of every static file of the UI (what a browser transfers with compression). */
     static long gzippedUiBytes() throws Exception {
-        Path root = Path.of(System.getProperty("peephole.dashboard.dir", "../dashboard-ui/target/classes/META-INF/peephole-dashboard"));
-        long sum = 0;
-        try (Stream<Path> files = Files.walk(root)) {
-            for (Path f : files.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals("LICENSE"))
-                    .collect(java.util.stream.Collectors.toList())) {
-                ByteArrayOutputStream out = new ByteArrayOutputStream();
-                try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-                    gz.write(Files.readAllBytes(f));
-                }
-                sum += out.size();
-            }
-        }
-        return sum;
+        return Browser.gzippedUiBytes();
     }
 
     static HttpResponse<String> basic(String method, String path, String json) throws Exception {

@@ -294,13 +294,7 @@ public class StoredSeriesSource implements SeriesSource {
     private static void query(Connection c, String sql, long[] ids, long fromMs, long toMs, long maxT,
                               Map<Long, Samples> out) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(sql)) {
-            Long[] boxed = new Long[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                boxed[i] = ids[i];
-            }
-            ps.setArray(1, c.createArrayOf("bigint", boxed));
-            ps.setTimestamp(2, Timestamp.from(Instant.ofEpochMilli(fromMs)));
-            ps.setTimestamp(3, Timestamp.from(Instant.ofEpochMilli(toMs)));
+            bindIdsAndRange(c, ps, ids, fromMs, toMs);
             try (ResultSet rs = ps.executeQuery()) {
                 boolean sent = rs.getMetaData().getColumnType(2) == java.sql.Types.BINARY;
                 while (rs.next()) {
@@ -348,13 +342,7 @@ public class StoredSeriesSource implements SeriesSource {
         try (PreparedStatement ps = c.prepareStatement(RAW_SQL)) {
             // Negative threshold: binary results from the first execution on (pgjdbc's forceBinary).
             ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
-            Long[] boxed = new Long[ids.length];
-            for (int i = 0; i < ids.length; i++) {
-                boxed[i] = ids[i];
-            }
-            ps.setArray(1, c.createArrayOf("bigint", boxed));
-            ps.setTimestamp(2, Timestamp.from(Instant.ofEpochMilli(fromMs)));
-            ps.setTimestamp(3, Timestamp.from(Instant.ofEpochMilli(toMs)));
+            bindIdsAndRange(c, ps, ids, fromMs, toMs);
             try (ResultSet rs = ps.executeQuery()) {
                 long currentId = Long.MIN_VALUE;
                 Samples current = null;
@@ -406,6 +394,18 @@ public class StoredSeriesSource implements SeriesSource {
         rest.putInt(4, n); // the lower bound's slot now holds the count
         rest.position(4);
         return rest;
+    }
+
+    /** Binds a read's parameters: the series ids, then the time range [fromMs, toMs]. */
+    private static void bindIdsAndRange(Connection c, PreparedStatement ps, long[] ids, long fromMs, long toMs)
+            throws SQLException {
+        Long[] boxed = new Long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            boxed[i] = ids[i];
+        }
+        ps.setArray(1, c.createArrayOf("bigint", boxed));
+        ps.setTimestamp(2, Timestamp.from(Instant.ofEpochMilli(fromMs)));
+        ps.setTimestamp(3, Timestamp.from(Instant.ofEpochMilli(toMs)));
     }
 
     /** A growable pair of arrays. */

@@ -184,23 +184,7 @@ public final class PromQLFormat {
     /** Formats a millisecond timestamp as Prometheus does: seconds, with a 3-digit fraction if not whole. */
     public static String formatTimestamp(long tMs) {
         StringBuilder sb = new StringBuilder();
-        long t = tMs;
-        if (t < 0) {
-            sb.append('-');
-            t = -t;
-        }
-        sb.append(t / 1000);
-        long frac = t % 1000;
-        if (frac != 0) {
-            sb.append('.');
-            if (frac < 100) {
-                sb.append('0');
-            }
-            if (frac < 10) {
-                sb.append('0');
-            }
-            sb.append(frac);
-        }
+        appendTimestamp(sb, tMs);
         return sb.toString();
     }
 
