@@ -6,18 +6,13 @@
 # database; the collector has no OTLP ingest yet, so OpenTelemetry's is measured with its
 # exporter pointed where nothing listens (and with it off), next to ours the same way.
 # Writes bench/results/agent-<date>.md. About 10 minutes.
-# --startup-only: the start-up part alone (about 3 minutes), written to
-# bench/results/agent-startup-<date>-<time>.md.
 #
 # Settings (environment): JMH_SECONDS (2, per iteration), JMH_ITERATIONS (5, as many warm-up
 # ones), STARTUP_RUNS (5), DEMO_SECONDS (60), DEMO_WARMUP_SECONDS (10), DEMO_PACE_FPS (50),
-# WRITE_RESULTS (1), STARTUP_BASELINE_AGENT (unset: a second Peephole agent jar, an older
-# build, timed as the variant peephole-baseline beside the current one, for before and after).
+# WRITE_RESULTS (1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = --help ]; then sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
-STARTUP_ONLY=0
-if [ "${1:-}" = --startup-only ]; then STARTUP_ONLY=1; fi
+if [ "${1:-}" = --help ]; then sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 COLLECTOR_JAR=collector/target/peephole-collector.jar
 BENCH_JAR=bench/target/peephole-bench.jar
 AGENT_JAR=agent/target/peephole-agent.jar
@@ -87,7 +82,6 @@ YAML
 WORKLOAD=dev.peephole.bench.agent.Workload
 RULES="config=$WORK/workload-rules.yaml,rules.default=false"
 
-if [ "$STARTUP_ONLY" = 0 ]; then
 echo "== per call (JMH)" >&2
 JMH_OUT=$(java -Xms512m -Xmx512m -cp "$BENCH_JAR" dev.peephole.bench.agent.AgentBench \
   --seconds "${JMH_SECONDS:-2}" --iterations "${JMH_ITERATIONS:-5}" --warmup-iterations "${JMH_ITERATIONS:-5}" \
@@ -113,52 +107,14 @@ if command -v psql >/dev/null; then
     "SELECT count(*) FROM spans WHERE service_name = 'agentbench-peephole'" 2>/dev/null || true)
 fi
 
-fi
-
 echo "== start-up" >&2
 DETECT="dev.peephole.doorbell.vision.FaceDetector[detect];dev.peephole.doorbell.vision.FaceRecognizer[recognize]"
-BASELINE=()
-if [ -n "${STARTUP_BASELINE_AGENT:-}" ]; then
-  BASELINE=(--variant "peephole-baseline=-javaagent:$STARTUP_BASELINE_AGENT=collector=127.0.0.1:${PORTS[1]},service=agentbench-startup-baseline,token=$TOKEN")
-fi
 START_OUT=$(java -cp "$BENCH_JAR" dev.peephole.bench.agent.StartupTimer --jar "$DEMO_JAR" --runs "${STARTUP_RUNS:-5}" \
   --variant "none=" \
   --variant "peephole=$(peephole agentbench-startup-peephole "127.0.0.1:${PORTS[1]}")" \
-  "${BASELINE[@]}" \
   --variant "otel=$(otel agentbench-startup-otel "$DETECT" otlp)" \
   2>"$WORK/startup.log" | grep -E '^\||^RESULT') || { cat "$WORK/startup.log" >&2; exit 1; }
 echo "$START_OUT" >&2
-LOAD_AFTER_STARTUP=$(cut -d' ' -f1-3 /proc/loadavg)
-
-if [ "$STARTUP_ONLY" = 1 ]; then
-  cat "$WORK/startup.log" >&2
-  if [ "${WRITE_RESULTS:-1}" = 1 ]; then
-    mkdir -p bench/results
-    OUT="bench/results/agent-startup-$(date -u +%Y-%m-%d-%H%M).md"
-    {
-      echo "# Agent start-up, $(date -u '+%Y-%m-%d %H:%M') UTC"
-      echo
-      echo "Commit \`$(git rev-parse --short HEAD)\`, $(nproc) cores, load average before: $LOAD_BEFORE, after: $LOAD_AFTER_STARTUP."
-      echo "$(java -version 2>&1 | head -1). OpenTelemetry Java agent $OTEL_VERSION. \`bench/run-agent.sh --startup-only\`."
-      echo
-      echo "## Start-up of \`java -jar $DEMO_JAR\`, median of ${STARTUP_RUNS:-5}, variants in turn"
-      echo
-      echo "To main: from process start to the demo's first log line (\`starting doorbell camera\`, written by"
-      echo "\`main\` before any work). To health: to \`GET /api/health\` answering 200. \`peephole\`: this commit's"
-      echo "agent, built-in doorbell profile, exporting to the collector the script started;"
-      [ -n "${STARTUP_BASELINE_AGENT:-}" ] && echo "\`peephole-baseline\`: the same with \`$STARTUP_BASELINE_AGENT\` (an older build);"
-      echo "\`otel\`: \`-Dotel.instrumentation.methods.include=$DETECT\`, exporting to $NOWHERE."
-      echo
-      echo "$START_OUT"
-      echo
-      echo '```'
-      grep '^StartupTimer: round' "$WORK/startup.log"
-      echo '```'
-    } > "$OUT"
-    echo "wrote $OUT" >&2
-  fi
-  exit 0
-fi
 
 echo "== demo frames (${DEMO_SECONDS:-60} s each)" >&2
 frames() { # PACE [agent arg]

@@ -27,31 +27,23 @@ public final class AgentCore {
     private static volatile AgentCore running;
 
     final AgentConfig config;
+    final Identity identity;
     final Buffer buffer;
+    final Sender sender;
     final MetricsScheduler metrics;
-    /** Made on the {@code peephole-start} thread, after premain has returned; null until then. */
-    volatile Identity identity;
-    volatile Sender sender;
     private final java.util.List<Consumer<Settings>> settingsListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
 
-    private AgentCore(AgentConfig config) {
+    private AgentCore(AgentConfig config, Identity identity) {
         this.config = config;
+        this.identity = identity;
         this.buffer = new Buffer(config.getInt(Setting.QUEUE_MAX_SPANS), config.getInt(Setting.QUEUE_MAX_POINTS),
                 config.getInt(Setting.BATCH_MAX_SPANS));
+        Sender.Options o = senderOptions(config);
+        this.sender = new Sender(o, buffer, identity, this::applySettings);
         this.metrics = new MetricsScheduler(buffer, config.getDuration(Setting.METRICS_INTERVAL));
     }
 
-    /**
-     * Called by {@code AgentMain} in the agent's class loader, on the thread that runs premain
-     * (before the app's {@code main}). Only what weaving the classes loaded from now on needs is
-     * done here: the configuration and rules, the bridge in the bootstrap class loader, the span
-     * buffer, the Byte Buddy transformer and the shutdown hook. Everything else (the OpenTelemetry
-     * SDK's tracer, the identity, the gRPC channel and Netty, the sender, JVM and OSHI host
-     * metrics) starts on the {@code peephole-start} daemon thread; spans ended before the sender is
-     * up wait in the bounded buffer (oldest dropped and counted when full), so no app thread waits.
-     * With {@code log.level=debug} the time of each step is logged.
-     */
+    /** Called by {@code AgentMain} in the agent's class loader. */
     public static void start(String agentArgs, Instrumentation inst, java.io.File agentJar, boolean attached,
                              long startedNanos) {
         try {
@@ -61,44 +53,21 @@ public final class AgentCore {
                 Log.info("disabled (enabled=false)");
                 return;
             }
-            Log.debug("core loaded, configuration read after " + ms(startedNanos) + " ms");
-            // Byte Buddy's set-up on a second thread while this one reads the rules and injects the
-            // bridge; the same thread then starts the rest once premain has returned.
-            java.util.concurrent.CountDownLatch premainDone = new java.util.concurrent.CountDownLatch(1);
-            AgentCore[] made = new AgentCore[1];
-            long[] premainMs = new long[1];
-            Thread bg = new Thread(() -> {
-                dev.peephole.agent.core.inst.Instrumenter.warmUp();
-                Log.debug("byte buddy warmed up after " + ms(startedNanos) + " ms");
-                try {
-                    premainDone.await();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (made[0] != null) {
-                    made[0].startInBackground(startedNanos, premainMs[0]);
-                }
-            }, "peephole-start");
-            bg.setDaemon(true);
-            bg.start();
-            try {
-                if (agentJar != null) {
-                    BootstrapInjector.inject(inst, agentJar);
-                }
-                Log.debug("bridge injected after " + ms(startedNanos) + " ms");
-                AgentCore core = new AgentCore(config);
-                core.installTracing(inst, attached, startedNanos);
-                running = core;
-                Thread hook = new Thread(core::shutdown, "peephole-shutdown");
-                hook.setDaemon(true);
-                Runtime.getRuntime().addShutdownHook(hook);
-                made[0] = core;
-            } finally {
-                // whatever happened, the start thread goes on (or ends, when nothing was made)
-                premainMs[0] = ms(startedNanos);
-                premainDone.countDown();
+            Log.debug("core loaded after " + ms(startedNanos) + " ms");
+            quietLibraries();
+            // gRPC's Netty uses NIO: no attempt to load its native transport (the agent ships none)
+            System.setProperty("io.grpc.netty.shaded.io.netty.transport.noNative", "true");
+            if (agentJar != null) {
+                BootstrapInjector.inject(inst, agentJar);
             }
-            Log.debug("premain returns after " + premainMs[0] + " ms; the rest starts in the background");
+            Log.debug("bridge injected after " + ms(startedNanos) + " ms");
+            AgentCore core = new AgentCore(config, identity(config));
+            Log.debug("identity and sender ready after " + ms(startedNanos) + " ms");
+            core.startAll(inst, attached, startedNanos);
+            running = core;
+            Log.info("peephole-agent " + version() + " started for service " + core.identity.serviceName
+                    + " as " + core.identity.agentId + ", collector " + config.get(Setting.COLLECTOR)
+                    + core.startSummary() + " (" + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos) + " ms)");
         } catch (Throwable t) {
             Log.error("the agent could not start, the application runs without it", t);
         }
@@ -127,8 +96,7 @@ public final class AgentCore {
         return tracing;
     }
 
-    /** On the premain thread: rules, the bridge's dispatcher (its tracer made lazily) and the transformer. */
-    private void installTracing(Instrumentation inst, boolean attached, long startedNanos) {
+    private void startAll(Instrumentation inst, boolean attached, long startedNanos) {
         try {
             TracingSetup t = TracingSetup.install(config, buffer, inst, attached, startedNanos);
             tracing = t;
@@ -139,50 +107,18 @@ public final class AgentCore {
         } catch (RuntimeException | LinkageError e) {
             Log.error("instrumentation could not start; metrics only", e);
         }
-    }
-
-    /** On the {@code peephole-start} thread: the tracer, identity, transport and metrics. */
-    private void startInBackground(long startedNanos, long premainMs) {
-        try {
-            quietLibraries();
-            // gRPC's Netty uses NIO: no attempt to load its native transport (the agent ships none)
-            System.setProperty("io.grpc.netty.shaded.io.netty.transport.noNative", "true");
-            if (tracing instanceof TracingSetup) {
-                ((TracingSetup) tracing).tracer();
-                Log.debug("tracer ready after " + ms(startedNanos) + " ms");
-            }
-            Identity id = identity(config);
-            Sender s = new Sender(senderOptions(config), buffer, id, this::applySettings);
-            identity = id;
-            sender = s;
-            Log.debug("identity and sender ready after " + ms(startedNanos) + " ms");
-            metrics.add(new AgentSelfMetrics(buffer, s));
-            if (config.getBoolean(Setting.METRICS_JVM)) {
-                metrics.add(new dev.peephole.agent.core.metrics.JvmMetrics());
-            }
-            if (config.getBoolean(Setting.METRICS_HOST)) {
-                metrics.add(new dev.peephole.agent.core.metrics.HostMetrics());
-            }
-            s.start();
-            metrics.start();
-            Log.info("peephole-agent " + version() + " started for service " + id.serviceName
-                    + " as " + id.agentId + ", collector " + config.get(Setting.COLLECTOR)
-                    + startSummary() + " (premain " + premainMs + " ms, all started after " + ms(startedNanos) + " ms)");
-        } catch (Throwable t) {
-            Log.error("the agent's transport and metrics could not start; the application runs on", t);
-        } finally {
-            started.countDown();
+        metrics.add(new AgentSelfMetrics(buffer, sender));
+        if (config.getBoolean(Setting.METRICS_JVM)) {
+            metrics.add(new dev.peephole.agent.core.metrics.JvmMetrics());
         }
-    }
-
-    /** Waits until the background start is over, at most {@code max}; true when it is. For tests and shutdown. */
-    public boolean awaitStarted(Duration max) {
-        try {
-            return started.await(max.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        if (config.getBoolean(Setting.METRICS_HOST)) {
+            metrics.add(new dev.peephole.agent.core.metrics.HostMetrics());
         }
+        sender.start();
+        metrics.start();
+        Thread hook = new Thread(this::shutdown, "peephole-shutdown");
+        hook.setDaemon(true);
+        Runtime.getRuntime().addShutdownHook(hook);
     }
 
     void addSettingsListener(Consumer<Settings> l) {
@@ -198,13 +134,9 @@ public final class AgentCore {
     /** JVM exit: take the last metrics, send what is held, for at most {@code shutdown.flush}. */
     void shutdown() {
         try {
-            awaitStarted(config.getDuration(Setting.SHUTDOWN_FLUSH));
             metrics.stop();
             metrics.collectNow();
-            Sender s = sender;
-            if (s != null) {
-                s.shutdown(config.getDuration(Setting.SHUTDOWN_FLUSH));
-            }
+            sender.shutdown(config.getDuration(Setting.SHUTDOWN_FLUSH));
         } catch (Throwable t) {
             Log.debug("shutdown: " + t);
         }

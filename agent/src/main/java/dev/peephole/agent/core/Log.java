@@ -10,11 +10,7 @@ public final class Log {
 
     private static volatile Level level = Level.INFO;
     private static volatile PrintStream out = System.err;
-
-    /** Loaded on the first line logged, not with the agent (java.time is some 70 classes). */
-    private static final class Time {
-        static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
-    }
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
     private Log() {
     }
@@ -60,7 +56,7 @@ public final class Log {
             return;
         }
         try {
-            StringBuilder sb = new StringBuilder(96).append(LocalTime.now().format(Time.FORMAT)).append(" [peephole-agent] ")
+            StringBuilder sb = new StringBuilder(96).append(LocalTime.now().format(TIME)).append(" [peephole-agent] ")
                     .append(l).append(' ').append(msg);
             if (t != null) {
                 sb.append(": ").append(t);

@@ -6,7 +6,6 @@ import dev.peephole.agent.core.config.Setting;
 import dev.peephole.agent.core.inst.Instrumenter;
 import dev.peephole.agent.core.rules.Rule;
 import dev.peephole.agent.core.rules.RuleSet;
-import dev.peephole.agent.core.trace.LazyTracing;
 import dev.peephole.agent.core.trace.MethodRegistry;
 import dev.peephole.agent.core.trace.SpanMetrics;
 import dev.peephole.agent.core.trace.Tracing;
@@ -20,12 +19,12 @@ import java.util.List;
  * names bridge types).
  */
 final class TracingSetup {
-    final LazyTracing tracing;
+    final Tracing tracing;
     final SpanMetrics spanMetrics;
     final Instrumenter instrumenter;
     final List<Rule> rules;
 
-    private TracingSetup(LazyTracing tracing, SpanMetrics spanMetrics, Instrumenter instrumenter, List<Rule> rules) {
+    private TracingSetup(Tracing tracing, SpanMetrics spanMetrics, Instrumenter instrumenter, List<Rule> rules) {
         this.tracing = tracing;
         this.spanMetrics = spanMetrics;
         this.instrumenter = instrumenter;
@@ -50,9 +49,9 @@ final class TracingSetup {
             }
             spanMetrics = new SpanMetrics(bounds);
         }
-        LazyTracing tracing = new LazyTracing(registry, buffer, config.getDouble(Setting.SAMPLING_RATIO), spanMetrics);
+        Tracing tracing = new Tracing(registry, buffer, config.getDouble(Setting.SAMPLING_RATIO), spanMetrics);
         Bridge.install(tracing);
-        Log.debug("dispatcher in the bridge after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        Log.debug("tracer ready after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         List<Rule> rules = RuleSet.load(config);
         Log.debug("rules loaded after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         Instrumenter instrumenter = new Instrumenter(registry);
@@ -72,18 +71,13 @@ final class TracingSetup {
         if (inst != null) {
             instrumenter.install(inst, list, attached);
         }
-        Log.debug("transformer installed after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+        Log.debug("woven after " + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return new TracingSetup(tracing, spanMetrics, instrumenter, rules);
-    }
-
-    /** The tracer, made now if it is not yet (the agent's start thread calls this first thing). */
-    Tracing tracer() {
-        return tracing.get();
     }
 
     void apply(Settings s) {
         if (s.getSamplingRatio() >= 0 && s.getVersion() > 0) {
-            tracing.setSamplingRatio(s.getSamplingRatio());
+            tracing.sampler().setRatio(s.getSamplingRatio());
         }
         tracing.registry().applyRuleSwitches(s.getEnabledRulesList(), s.getDisabledRulesList());
     }

@@ -24,15 +24,13 @@ import dev.peephole.agent.core.rules.Rule;
 import dev.peephole.agent.core.trace.MethodInfo;
 import dev.peephole.agent.core.trace.MethodRegistry;
 import dev.peephole.agent.core.trace.MethodInfos;
-import java.lang.instrument.ClassFileTransformer;
-import java.lang.instrument.IllegalClassFormatException;
 import java.lang.instrument.Instrumentation;
-import java.security.ProtectionDomain;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import net.bytebuddy.ByteBuddy;
 import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.agent.builder.ResettableClassFileTransformer;
 import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.annotation.AnnotationDescription;
 import net.bytebuddy.description.enumeration.EnumerationDescription;
@@ -50,16 +48,6 @@ import net.bytebuddy.utility.JavaModule;
  * blocking queues. Classes already loaded are retransformed; no class changes shape.
  */
 public final class Instrumenter {
-    static {
-        // Byte Buddy's "Nexus" (a class it injects into the system class loader for self-initialising
-        // types) is never used here (InitializationStrategy.NoOp): not making it keeps a class out of
-        // the app's class loader and saves its making at start-up. The name is relocated with Byte Buddy.
-        String nexus = "net.bytebuddy.nexus.disabled";
-        if (System.getProperty(nexus) == null) {
-            System.setProperty(nexus, "true");
-        }
-    }
-
     private final MethodRegistry registry;
     private final AtomicInteger woven = new AtomicInteger();
     private final AtomicInteger errors = new AtomicInteger();
@@ -77,17 +65,28 @@ public final class Instrumenter {
 
     /**
      * {@code retransformAll}: consider every loaded class (the agent was attached to a running
-     * JVM): Byte Buddy's own retransformation. Otherwise (premain) the transformer is installed
-     * without touching any loaded class, behind a filter that turns away the JDK's and the agent's
-     * own classes by name before Byte Buddy sees them; of the few JDK classes woven here, only
-     * those that are already loaded are retransformed (none are, usually: the others are woven
-     * when they load). That keeps Byte Buddy's weaving machinery off the app's start-up path.
+     * JVM); otherwise (premain) only the JDK classes woven here are loaded already and are
+     * retransformed, which keeps start-up short.
      */
-    public ClassFileTransformer install(Instrumentation inst, List<TypeInstrumentation> instrumentations,
-                                        boolean retransformAll) {
-        AgentBuilder ab = new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
+    public ResettableClassFileTransformer install(Instrumentation inst, List<TypeInstrumentation> instrumentations,
+                                                  boolean retransformAll) {
+        AgentBuilder.RedefinitionListenable.WithoutBatchStrategy retransforming = new AgentBuilder.Default(
+                new ByteBuddy().with(TypeValidation.DISABLED))
                 .disableClassFormatChanges()
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION);
+        AgentBuilder.RedefinitionListenable redefinition = retransforming;
+        if (!retransformAll) {
+            List<Class<?>> loaded = new ArrayList<>();
+            for (String n : JDK_WOVEN) {
+                try {
+                    loaded.add(Class.forName(n, false, null));
+                } catch (ClassNotFoundException | LinkageError e) {
+                    // not in this JDK
+                }
+            }
+            redefinition = retransforming.redefineOnly(loaded.toArray(new Class<?>[0]));
+        }
+        AgentBuilder ab = redefinition
                 .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
                 .with(AgentBuilder.TypeStrategy.Default.DECORATE)
                 .with(AgentBuilder.PoolStrategy.Default.FAST)
@@ -111,117 +110,7 @@ public final class Instrumenter {
         for (TypeInstrumentation ti : instrumentations) {
             ab = ab.type(ti.typeMatcher()).transform((builder, type, loader, module, pd) -> ti.transform(builder, type));
         }
-        if (retransformAll) {
-            return ab.installOn(inst);
-        }
-        ClassFileTransformer transformer = new NameFilter(ab.makeRaw());
-        inst.addTransformer(transformer, true);
-        List<Class<?>> loaded = new ArrayList<>();
-        for (Class<?> c : inst.getAllLoadedClasses()) {
-            String n = c.getName();
-            if (n.startsWith("java.util.concurrent.")) {
-                for (String w : JDK_WOVEN) {
-                    if (w.equals(n) && inst.isModifiableClass(c)) {
-                        loaded.add(c);
-                    }
-                }
-            }
-        }
-        if (!loaded.isEmpty()) {
-            try {
-                inst.retransformClasses(loaded.toArray(new Class<?>[0]));
-            } catch (Exception | LinkageError e) {
-                errors.incrementAndGet();
-                Log.debug("could not retransform " + loaded + ": " + e);
-            }
-        }
-        return transformer;
-    }
-
-    /**
-     * Byte Buddy's transformer behind a check of the class's name alone: what {@link #ignored()}
-     * turns away by name prefix never reaches Byte Buddy (no type pool, no description).
-     */
-    static final class NameFilter implements ClassFileTransformer {
-        private final ClassFileTransformer delegate;
-
-        NameFilter(ClassFileTransformer delegate) {
-            this.delegate = delegate;
-        }
-
-        static boolean skipped(String internalName) {
-            if (internalName == null) {
-                return false;
-            }
-            switch (internalName.isEmpty() ? ' ' : internalName.charAt(0)) {
-                case 'j':
-                    if (internalName.startsWith("java/")) {
-                        return !isWovenJdkClass(internalName);
-                    }
-                    return internalName.startsWith("jdk/") || internalName.startsWith("javax/");
-                case 's':
-                    return internalName.startsWith("sun/");
-                case 'c':
-                    return internalName.startsWith("com/sun/") && !internalName.startsWith("com/sun/net/httpserver/");
-                case 'd':
-                    return internalName.startsWith("dev/peephole/agent/");
-                case 'n':
-                    return internalName.startsWith("net/bytebuddy/");
-                case 'o':
-                    return internalName.startsWith("org/junit/") || internalName.startsWith("org/gradle/")
-                            || internalName.startsWith("org/apache/maven/");
-                default:
-                    return false;
-            }
-        }
-
-        private static boolean isWovenJdkClass(String internalName) {
-            if (!internalName.startsWith("java/util/concurrent/")) {
-                return false;
-            }
-            for (String w : JDK_WOVEN_INTERNAL) {
-                if (w.equals(internalName)) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        @Override
-        public byte[] transform(ClassLoader loader, String className, Class<?> classBeingRedefined,
-                                ProtectionDomain protectionDomain, byte[] classfileBuffer)
-                throws IllegalClassFormatException {
-            if (skipped(className)) {
-                return null;
-            }
-            return delegate.transform(loader, className, classBeingRedefined, protectionDomain, classfileBuffer);
-        }
-
-        @Override
-        public byte[] transform(Module module, ClassLoader loader, String className, Class<?> classBeingRedefined,
-                                ProtectionDomain protectionDomain, byte[] classfileBuffer)
-                throws IllegalClassFormatException {
-            if (skipped(className)) {
-                return null;
-            }
-            return delegate.transform(module, loader, className, classBeingRedefined, protectionDomain, classfileBuffer);
-        }
-    }
-
-    /**
-     * Loads and initialises the Byte Buddy classes {@link #install} needs (its {@code ByteBuddy}
-     * configuration and the agent builder's transformer, which Byte Buddy makes at run time), so
-     * that a second thread can do this while premain reads the rules and injects the bridge.
-     */
-    public static void warmUp() {
-        try {
-            new ByteBuddy().with(TypeValidation.DISABLED);
-            Class.forName(AgentBuilder.Default.class.getName() + "$ExecutingTransformer", true,
-                    Instrumenter.class.getClassLoader());
-            ignored();
-        } catch (Throwable t) {
-            Log.debug("byte buddy warm-up: " + t);
-        }
+        return ab.installOn(inst);
     }
 
     /** Never woven: the agent itself, the JDK (but the few classes named below), generated classes. */
@@ -243,13 +132,6 @@ public final class Instrumenter {
         "java.util.concurrent.ArrayBlockingQueue",
         "java.util.concurrent.LinkedBlockingQueue",
         "java.util.concurrent.LinkedBlockingDeque",
-    };
-
-    static final String[] JDK_WOVEN_INTERNAL = {
-        "java/util/concurrent/ThreadPoolExecutor",
-        "java/util/concurrent/ArrayBlockingQueue",
-        "java/util/concurrent/LinkedBlockingQueue",
-        "java/util/concurrent/LinkedBlockingDeque",
     };
 
     public int errors() {
