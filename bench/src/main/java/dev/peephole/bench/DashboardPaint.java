@@ -83,6 +83,7 @@ public final class DashboardPaint {
                     System.out.println("slow load " + (i + 3) + ": " + js.executeScript(
                             "return performance.getEntriesByType('resource').sort((a, b) => b.duration - a.duration).slice(0, 4)"
                                     + ".map((e) => `${e.name.replace(location.origin, '')} start ${e.startTime.toFixed(0)}`"
+                                    + " + ` connect ${e.connectStart.toFixed(0)}-${e.connectEnd.toFixed(0)}`"
                                     + " + ` request ${e.requestStart.toFixed(0)} end ${e.responseEnd.toFixed(0)}`).join('; ')"));
                 }
             }

@@ -490,7 +490,9 @@ class DashboardBrowserIT {
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         String id = eventually(120, () -> {
             for (JsonNode a : JSON.readTree(collector.get("/api/v1/alerts")).get("data").get("alerts")) {
-                if ("UiTestAlert".equals(a.get("labels").get("alertname").asText()) && "firing".equals(a.get("state").asText())) {
+                // with its id: an alert met between its evaluation and its store has none yet
+                if ("UiTestAlert".equals(a.get("labels").get("alertname").asText()) && "firing".equals(a.get("state").asText())
+                        && a.hasNonNull("id")) {
                     return a.get("id").asText();
                 }
             }

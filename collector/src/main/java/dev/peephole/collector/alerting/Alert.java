@@ -9,8 +9,12 @@ import java.util.Map;
  * lock). Times are epoch milliseconds; 0 means unset, as Go's zero time in Prometheus.
  */
 public final class Alert {
-    /** The alert store's id of this episode (pending → resolved); 0 until stored. */
-    long id;
+    /**
+     * The alert store's id of this episode (pending → resolved); 0 until stored. An evaluation
+     * changes the state first and stores it just after, so the API may meet an alert that has
+     * no id yet; volatile, so the id set by the evaluating thread is seen by API threads.
+     */
+    volatile long id;
     final Labels labels;
     Map<String, String> annotations;
     AlertState state;

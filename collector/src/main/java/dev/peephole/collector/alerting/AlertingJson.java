@@ -24,7 +24,10 @@ final class AlertingJson {
         }
         // Prometheus writes alert values with strconv.FormatFloat(v, 'e', -1, 64).
         m.put("value", GoFloat.formatE(a.value(), -1));
-        m.put("id", a.id());
+        if (a.id() != 0) {
+            // not yet stored (the moment between an evaluation and its write): no id to act on
+            m.put("id", a.id());
+        }
         if (a.firedAtMs() != 0) {
             m.put("firedAt", Instant.ofEpochMilli(a.firedAtMs()).toString());
         }

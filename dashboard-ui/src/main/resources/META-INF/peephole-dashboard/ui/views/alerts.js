@@ -96,13 +96,14 @@ export async function render(ctx) {
   const actions = (a) => {
     if (!admin) return '';
     const msg = h('span', { class: 'msg', role: 'status' });
-    const ack = a.acknowledgedBy ? null : h('button', { type: 'button', class: 'ack', dataset: { id: String(a.id) } }, 'Acknowledge');
+    // an alert without an id is not stored yet (it was met between its evaluation and its write)
+    const ack = a.acknowledgedBy || !a.id ? null : h('button', { type: 'button', class: 'ack', dataset: { id: String(a.id) } }, 'Acknowledge');
     if (ack) {
       ack.addEventListener('click', async () => {
         try { await api(`/api/v1/alerts/${encodeURIComponent(a.id)}/ack`, { method: 'POST' }); rerender(); } catch (err) { msg.textContent = err.message; }
       });
     }
-    const silence = h('button', { type: 'button', class: 'silence', dataset: { id: String(a.id) } }, 'Silence');
+    const silence = h('button', { type: 'button', class: 'silence', dataset: { id: String(a.id || '') } }, 'Silence');
     silence.addEventListener('click', () => {
       formSlot.replaceChildren(h('h3', null, `Silence ${a.labels.alertname || ''}`), silenceForm(a.labels, rerender));
       document.getElementById('silence-comment').focus();
@@ -116,7 +117,7 @@ export async function render(ctx) {
       rows, { class: 'ops', id: 'alerts-table' });
     t.querySelectorAll('tbody tr').forEach((tr, i) => {
       tr.dataset.alertname = active[i].labels.alertname || '';
-      tr.dataset.id = String(active[i].id);
+      if (active[i].id) tr.dataset.id = String(active[i].id);
     });
     root.appendChild(t);
   } else {
