@@ -57,8 +57,14 @@ public final class AppProcess implements AutoCloseable {
      * {@code -jar demo.jar --fps 10} or {@code -cp a:b Main}.
      */
     public static AppProcess start(Path log, String agentArgs, List<String> jvmArgs, String... launch) throws Exception {
+        return startOn(CollectorProcess.java(), log, agentArgs, jvmArgs, launch);
+    }
+
+    /** As {@link #start}, on the {@code java} launcher given (another JVM than the tests' own). */
+    public static AppProcess startOn(String java, Path log, String agentArgs, List<String> jvmArgs, String... launch)
+            throws Exception {
         List<String> cmd = new ArrayList<>();
-        cmd.add(CollectorProcess.java());
+        cmd.add(java);
         cmd.add("-Xmx256m");
         cmd.add("-Djava.awt.headless=true");
         cmd.addAll(jvmArgs);
