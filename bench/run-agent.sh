@@ -9,13 +9,21 @@
 #
 # Settings (environment): JMH_SECONDS (2, per iteration), JMH_ITERATIONS (5, as many warm-up
 # ones), STARTUP_RUNS (5), DEMO_SECONDS (60), DEMO_WARMUP_SECONDS (10), DEMO_PACE_FPS (50),
-# WRITE_RESULTS (1).
+# WRITE_RESULTS (1), PARTS ("call startup frames": which parts to run), BEFORE_AGENT_JAR (unset:
+# another build of the agent, e.g. main's, measured per call in the same run as peephole-before*;
+# BEFORE_LABEL says which in the results).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = --help ]; then sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = --help ]; then sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 COLLECTOR_JAR=collector/target/peephole-collector.jar
 BENCH_JAR=bench/target/peephole-bench.jar
 AGENT_JAR=agent/target/peephole-agent.jar
+PARTS=" ${PARTS:-call startup frames} "
+part() { [[ "$PARTS" == *" $1 "* ]]; }
+BEFORE_AGENT_JAR=${BEFORE_AGENT_JAR:-}
+if [ -n "$BEFORE_AGENT_JAR" ] && [ ! -f "$BEFORE_AGENT_JAR" ]; then
+  echo "run-agent.sh: BEFORE_AGENT_JAR $BEFORE_AGENT_JAR not found" >&2; exit 2
+fi
 DEMO_JAR=doorbell-demo/target/doorbell-demo.jar
 for jar in "$COLLECTOR_JAR" "$BENCH_JAR" "$AGENT_JAR" "$DEMO_JAR"; do
   if [ ! -f "$jar" ]; then
@@ -64,8 +72,8 @@ done
 # listens: spans are dropped and counted). OpenTelemetry: OTLP/gRPC to NOWHERE, or no trace
 # exporter at all; its metrics and logs exporters off in both.
 NOWHERE=127.0.0.1:1
-peephole() { # SERVICE COLLECTOR [more agent args]
-  echo "-javaagent:$AGENT_JAR=collector=$2,service=$1,token=$TOKEN${3:+,$3}"
+peephole() { # SERVICE COLLECTOR [more agent args] [agent jar]
+  echo "-javaagent:${4:-$AGENT_JAR}=collector=$2,service=$1,token=$TOKEN${3:+,$3}"
 }
 otel() { # SERVICE METHODS EXPORTER(otlp|none)
   echo "-javaagent:$OTEL_JAR -Dotel.service.name=$1 -Dotel.instrumentation.methods.include=$2" \
@@ -82,31 +90,48 @@ YAML
 WORKLOAD=dev.peephole.bench.agent.Workload
 RULES="config=$WORK/workload-rules.yaml,rules.default=false"
 
-echo "== per call (JMH)" >&2
-JMH_OUT=$(java -Xms512m -Xmx512m -cp "$BENCH_JAR" dev.peephole.bench.agent.AgentBench \
-  --seconds "${JMH_SECONDS:-2}" --iterations "${JMH_ITERATIONS:-5}" --warmup-iterations "${JMH_ITERATIONS:-5}" \
-  --variant "none=" \
-  --variant "peephole=$(peephole agentbench-peephole "127.0.0.1:${PORTS[1]}" "$RULES")" \
-  --variant "peephole-no-collector=$(peephole agentbench-nocollector "$NOWHERE" "$RULES,log.level=error")" \
-  --variant "otel-no-collector=$(otel agentbench-otel "$WORKLOAD[checksum]" otlp)" \
-  --variant "otel-no-export=$(otel agentbench-otel-none "$WORKLOAD[checksum]" none)" \
-  2>"$WORK/jmh.log" | tee /dev/stderr | grep -E '^\||^RESULT')
-
-# Proof that both agents traced the method: its spans reached the collector (Jaeger API).
-sleep 3
 spans_of() {
   curl -s -u "admin:$ADMIN_PASSWORD" "http://127.0.0.1:${PORTS[0]}/api/traces?service=$1&limit=20&lookback=1h" \
     | { grep -o "\"operationName\":\"$2\"" || true; } | wc -l
 }
-SPANS_PEEPHOLE=$(spans_of agentbench-peephole Workload.checksum)
-echo "Workload.checksum spans found in the collector: $SPANS_PEEPHOLE (of the last 20 traces)" >&2
-SPANS_STORED=""
-PG_PORT=$(sed -n 4p "$DATA_DIR/postgres/postmaster.pid")
-if command -v psql >/dev/null; then
-  SPANS_STORED=$(psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -Atc \
-    "SELECT count(*) FROM spans WHERE service_name = 'agentbench-peephole'" 2>/dev/null || true)
+stored_spans() {
+  local port
+  port=$(sed -n 4p "$DATA_DIR/postgres/postmaster.pid")
+  if command -v psql >/dev/null; then
+    psql -h 127.0.0.1 -p "$port" -U postgres -d postgres -Atc \
+      "SELECT count(*) FROM spans WHERE service_name = '$1'" 2>/dev/null || true
+  fi
+}
+
+JMH_OUT=""
+if part call; then
+  echo "== per call (JMH)" >&2
+  BEFORE_VARIANTS=()
+  if [ -n "$BEFORE_AGENT_JAR" ]; then
+    BEFORE_VARIANTS=(--variant "peephole-before=$(peephole agentbench-peephole-before "127.0.0.1:${PORTS[1]}" "$RULES" "$BEFORE_AGENT_JAR")"
+      --variant "peephole-before-no-collector=$(peephole agentbench-nocollector-before "$NOWHERE" "$RULES,log.level=error" "$BEFORE_AGENT_JAR")")
+  fi
+  JMH_OUT=$(java -Xms512m -Xmx512m -cp "$BENCH_JAR" dev.peephole.bench.agent.AgentBench \
+    --seconds "${JMH_SECONDS:-2}" --iterations "${JMH_ITERATIONS:-5}" --warmup-iterations "${JMH_ITERATIONS:-5}" \
+    --variant "none=" \
+    "${BEFORE_VARIANTS[@]}" \
+    --variant "peephole=$(peephole agentbench-peephole "127.0.0.1:${PORTS[1]}" "$RULES")" \
+    --variant "peephole-no-collector=$(peephole agentbench-nocollector "$NOWHERE" "$RULES,log.level=error")" \
+    --variant "otel-no-collector=$(otel agentbench-otel "$WORKLOAD[checksum]" otlp)" \
+    --variant "otel-no-export=$(otel agentbench-otel-none "$WORKLOAD[checksum]" none)" \
+    2>"$WORK/jmh.log" | tee /dev/stderr | grep -E '^\||^RESULT')
+
+  # Proof that the agent traced the method: its spans reached the collector (Jaeger API).
+  sleep 3
+  SPANS_PEEPHOLE=$(spans_of agentbench-peephole Workload.checksum)
+  echo "Workload.checksum spans found in the collector: $SPANS_PEEPHOLE (of the last 20 traces)" >&2
+  SPANS_STORED=$(stored_spans agentbench-peephole)
+  SPANS_STORED_BEFORE=""
+  [ -z "$BEFORE_AGENT_JAR" ] || SPANS_STORED_BEFORE=$(stored_spans agentbench-peephole-before)
 fi
 
+START_OUT=""
+if part startup; then
 echo "== start-up" >&2
 DETECT="dev.peephole.doorbell.vision.FaceDetector[detect];dev.peephole.doorbell.vision.FaceRecognizer[recognize]"
 START_OUT=$(java -cp "$BENCH_JAR" dev.peephole.bench.agent.StartupTimer --jar "$DEMO_JAR" --runs "${STARTUP_RUNS:-5}" \
@@ -115,7 +140,9 @@ START_OUT=$(java -cp "$BENCH_JAR" dev.peephole.bench.agent.StartupTimer --jar "$
   --variant "otel=$(otel agentbench-startup-otel "$DETECT" otlp)" \
   2>"$WORK/startup.log" | grep -E '^\||^RESULT') || { cat "$WORK/startup.log" >&2; exit 1; }
 echo "$START_OUT" >&2
+fi
 
+if part frames; then
 echo "== demo frames (${DEMO_SECONDS:-60} s each)" >&2
 frames() { # PACE [agent arg]
   java -Xms512m -Xmx512m ${2:+"$2"} -cp "$BENCH_JAR:$DEMO_JAR" dev.peephole.bench.agent.DemoFrames \
@@ -129,6 +156,7 @@ PACE=${DEMO_PACE_FPS:-50}
 PACED_NONE=$(frames "$PACE"); echo "$PACED_NONE" >&2
 PACED_PEEPHOLE=$(frames "$PACE" "$DEMO_AGENT"); echo "$PACED_PEEPHOLE" >&2
 SPANS_DEMO=$(spans_of agentbench-demo-frames Camera.capture)
+fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 val() { sed -n "s/.*RESULT.* $2=\([0-9.]*\).*/\1/p; s/^RESULT $2=\([0-9.]*\).*/\1/p" <<<"$1" | head -1; }
@@ -140,12 +168,15 @@ summary() { # NO-AGENT PEEPHOLE
     printf "| p99 frame latency | %.2f ms | %.2f ms | %+.1f %% |\n", p0, p1, (p1 - p0) / p0 * 100;
     printf "| heap used after full GC | %.1f MiB | %.1f MiB | %+.1f MiB |\n", h0, h1, h1 - h0 }'
 }
-SUMMARY=$(summary "$FRAMES_NONE" "$FRAMES_PEEPHOLE")
-PACED_SUMMARY=$(summary "$PACED_NONE" "$PACED_PEEPHOLE")
-echo "$SUMMARY"; echo "$PACED_SUMMARY"
+if part frames; then
+  SUMMARY=$(summary "$FRAMES_NONE" "$FRAMES_PEEPHOLE")
+  PACED_SUMMARY=$(summary "$PACED_NONE" "$PACED_PEEPHOLE")
+  echo "$SUMMARY"; echo "$PACED_SUMMARY"
+fi
 
 if [ "${WRITE_RESULTS:-1}" = 1 ]; then
   mkdir -p bench/results
+  RESULTS_FILE="bench/results/agent-$(date -u +%Y-%m-%d-%H%M).md"
   {
     echo "# Agent speed, $(date -u '+%Y-%m-%d %H:%M') UTC"
     echo
@@ -156,47 +187,58 @@ if [ "${WRITE_RESULTS:-1}" = 1 ]; then
     echo "exports over OTLP/gRPC to $NOWHERE (fails, drops), or not at all (\`otel.traces.exporter=none\`);"
     echo "its metrics and logs exporters are off. Same situation, ours and theirs: the two \`-no-collector\` rows."
     echo
-    echo "## Per call: JMH, \`Workload.checksum\` (FNV-1a over 96 bytes), one forked JVM per variant"
-    echo
-    echo "Iterations: ${JMH_ITERATIONS:-5} warm-up and ${JMH_ITERATIONS:-5} measured of ${JMH_SECONDS:-2} s. Peephole: a rule file weaving the"
-    echo "method (built-in doorbell rules off); \`peephole\` exports to the collector, \`peephole-no-collector\` to"
-    echo "$NOWHERE. OpenTelemetry: \`-Dotel.instrumentation.methods.include=$WORKLOAD[checksum]\`;"
-    echo "\`otel-no-collector\` exports to $NOWHERE, \`otel-no-export\` has \`-Dotel.traces.exporter=none\` (in-process cost only)."
-    echo "Spans of \`Workload.checksum\` from the \`peephole\` fork in the collector afterwards: ${SPANS_STORED:-(psql not found)} stored"
-    echo "(the Jaeger API's last 20 traces: $SPANS_PEEPHOLE of them)."
-    echo
-    echo "$JMH_OUT"
-    echo
-    echo "## Start-up of \`java -jar $DEMO_JAR\`, median of ${STARTUP_RUNS:-5}, variants in turn"
-    echo
-    echo "To main: from process start to the demo's first log line (\`starting doorbell camera\`, written by"
-    echo "\`main\` before any work). To health: to \`GET /api/health\` answering 200 (face model trained, cast"
-    echo "enrolled through the detector, pipeline and API up). \`peephole\`: the built-in doorbell profile;"
-    echo "\`otel\`: \`-Dotel.instrumentation.methods.include=$DETECT\`, exporting to $NOWHERE."
-    echo
-    echo "$START_OUT"
-    echo
-    echo "## The demo's frames, ${DEMO_SECONDS:-60} s each after ${DEMO_WARMUP_SECONDS:-10} s of warm-up (\`DemoFrames\`)"
-    echo
-    echo "The demo's pipeline classes from \`$DEMO_JAR\`, frame by frame on one"
-    echo "thread (\`DoorbellPipeline.runInline(1)\`: capture, motion, face detection and recognition, events),"
-    echo "the same frames in the same order in both runs; \`-Xms512m -Xmx512m\`; Peephole agent with its"
-    echo "built-in doorbell profile, exporting to the collector ($SPANS_DEMO of the last 20 traces asked for held \`Camera.capture\`)."
-    echo
-    echo "As fast as they go (frames back to back):"
-    echo
-    echo "$SUMMARY"
-    echo
-    echo "Paced: a frame started $PACE times a second (the demo's camera runs at 10 fps by default):"
-    echo
-    echo "$PACED_SUMMARY"
-    echo
-    echo '```'
-    echo "no agent, as fast as they go:"; echo "$FRAMES_NONE"
-    echo "Peephole agent, as fast as they go:"; echo "$FRAMES_PEEPHOLE"
-    echo "no agent, paced at $PACE/s:"; echo "$PACED_NONE"
-    echo "Peephole agent, paced at $PACE/s:"; echo "$PACED_PEEPHOLE"
-    echo '```'
-  } > "bench/results/agent-$(date -u +%Y-%m-%d).md"
-  echo "wrote bench/results/agent-$(date -u +%Y-%m-%d).md" >&2
+    if part call; then
+      echo "## Per call: JMH, \`Workload.checksum\` (FNV-1a over 96 bytes), one forked JVM per variant"
+      echo
+      echo "Iterations: ${JMH_ITERATIONS:-5} warm-up and ${JMH_ITERATIONS:-5} measured of ${JMH_SECONDS:-2} s. Peephole: a rule file weaving the"
+      echo "method (built-in doorbell rules off); \`peephole\` exports to the collector, \`peephole-no-collector\` to"
+      echo "$NOWHERE. OpenTelemetry: \`-Dotel.instrumentation.methods.include=$WORKLOAD[checksum]\`;"
+      echo "\`otel-no-collector\` exports to $NOWHERE, \`otel-no-export\` has \`-Dotel.traces.exporter=none\` (in-process cost only)."
+      echo "Spans of \`Workload.checksum\` from the \`peephole\` fork in the collector afterwards: ${SPANS_STORED:-(psql not found)} stored"
+      echo "(the Jaeger API's last 20 traces: $SPANS_PEEPHOLE of them)."
+      if [ -n "$BEFORE_AGENT_JAR" ]; then
+        echo "\`peephole-before\`, \`peephole-before-no-collector\`: the same with another build of the agent,"
+        echo "\`$BEFORE_AGENT_JAR\` (${BEFORE_LABEL:-another build}), measured in this run"
+        echo "(its spans in the collector afterwards: ${SPANS_STORED_BEFORE:-(psql not found)} stored)."
+      fi
+      echo
+      echo "$JMH_OUT"
+      echo
+    fi
+    if part startup; then
+      echo "## Start-up of \`java -jar $DEMO_JAR\`, median of ${STARTUP_RUNS:-5}, variants in turn"
+      echo
+      echo "To main: from process start to the demo's first log line (\`starting doorbell camera\`, written by"
+      echo "\`main\` before any work). To health: to \`GET /api/health\` answering 200 (face model trained, cast"
+      echo "enrolled through the detector, pipeline and API up). \`peephole\`: the built-in doorbell profile;"
+      echo "\`otel\`: \`-Dotel.instrumentation.methods.include=$DETECT\`, exporting to $NOWHERE."
+      echo
+      echo "$START_OUT"
+      echo
+    fi
+    if part frames; then
+      echo "## The demo's frames, ${DEMO_SECONDS:-60} s each after ${DEMO_WARMUP_SECONDS:-10} s of warm-up (\`DemoFrames\`)"
+      echo
+      echo "The demo's pipeline classes from \`$DEMO_JAR\`, frame by frame on one"
+      echo "thread (\`DoorbellPipeline.runInline(1)\`: capture, motion, face detection and recognition, events),"
+      echo "the same frames in the same order in both runs; \`-Xms512m -Xmx512m\`; Peephole agent with its"
+      echo "built-in doorbell profile, exporting to the collector ($SPANS_DEMO of the last 20 traces asked for held \`Camera.capture\`)."
+      echo
+      echo "As fast as they go (frames back to back):"
+      echo
+      echo "$SUMMARY"
+      echo
+      echo "Paced: a frame started $PACE times a second (the demo's camera runs at 10 fps by default):"
+      echo
+      echo "$PACED_SUMMARY"
+      echo
+      echo '```'
+      echo "no agent, as fast as they go:"; echo "$FRAMES_NONE"
+      echo "Peephole agent, as fast as they go:"; echo "$FRAMES_PEEPHOLE"
+      echo "no agent, paced at $PACE/s:"; echo "$PACED_NONE"
+      echo "Peephole agent, paced at $PACE/s:"; echo "$PACED_PEEPHOLE"
+      echo '```'
+    fi
+  } > "$RESULTS_FILE"
+  echo "wrote $RESULTS_FILE" >&2
 fi

@@ -102,6 +102,14 @@ public final class Fixtures {
             return n;
         }
 
+        public long tickOrFail(long x) {
+            if (x < 0) {
+                throw new IllegalArgumentException("negative tick " + x);
+            }
+            n += x;
+            return n;
+        }
+
         public long untraced(long x) {
             n += x;
             return n;

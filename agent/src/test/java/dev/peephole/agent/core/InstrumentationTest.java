@@ -3,6 +3,8 @@ package dev.peephole.agent.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.peephole.agent.bootstrap.Bridge;
+import dev.peephole.agent.bootstrap.Dispatcher;
 import dev.peephole.agent.core.config.AgentConfig;
 import dev.peephole.testapp.Fixtures;
 import dev.peephole.agent.core.metrics.SeriesBuilder;
@@ -62,6 +64,9 @@ class InstrumentationTest {
                 "  - name: test.counter",
                 "    class: dev.peephole.testapp.Fixtures$Counter",
                 "    method: tick",
+                "  - name: test.counter.fail",
+                "    class: dev.peephole.testapp.Fixtures$Counter",
+                "    method: tickOrFail",
                 "  - name: test.broken",
                 "    class: some.Class",
                 "    method: m",
@@ -190,6 +195,72 @@ class InstrumentationTest {
         }
         assertThat(calls.get("KNOWN")).isGreaterThanOrEqualTo(5.0);
         assertThat(calls.get("UNKNOWN")).isGreaterThanOrEqualTo(5.0);
+    }
+
+    @Test
+    void aPrimitiveResultIsReturnedAsIsAndCarriesNoTraceContextWhileAnObjectResultDoes() {
+        Fixtures.Counter c = new Fixtures.Counter();
+        // a root span returning a long: were it boxed for the agent, the box would be the JDK's
+        // cached Long.valueOf(5), which any code may hold and queue
+        assertThat(c.tick(5)).isEqualTo(5L);
+        Fixtures.Result res = new Fixtures.Recognizer().recognize(new Fixtures.Frame(3, 320), "x");
+        List<SpanData> roots = spans();
+        SpanData tick = only(roots, "Counter.tick");
+        assertThat(tick.getParentSpanContext().isValid()).isFalse();
+        SpanData recognize = only(roots, "face.recognize");
+        Dispatcher d = Bridge.dispatcher();
+        try {
+            d.dequeued(Long.valueOf(5)); // as if this thread took it from a queue
+            new Fixtures.Recognizer().detect(new Fixtures.Frame(1, 10));
+            assertThat(only(spans(), "Recognizer.detect").getParentSpanContext().isValid()).isFalse();
+            d.dequeued(res);
+            new Fixtures.Recognizer().detect(new Fixtures.Frame(2, 10));
+            SpanData child = only(spans(), "Recognizer.detect");
+            assertThat(child.getTraceId()).isEqualTo(recognize.getTraceId());
+            assertThat(child.getParentSpanId()).isEqualTo(recognize.getSpanId());
+        } finally {
+            d.dequeued(new Object()); // clears this thread's hand-off context
+        }
+    }
+
+    @Test
+    void aPrimitiveReturningMethodThatThrowsHasTheExceptionOnItsSpanAndInItsSpanMetrics() {
+        Fixtures.Counter c = new Fixtures.Counter();
+        assertThat(c.tickOrFail(3)).isEqualTo(3L);
+        assertThatThrownBy(() -> c.tickOrFail(-2)).isExactlyInstanceOf(IllegalArgumentException.class)
+                .hasMessage("negative tick -2");
+        assertThat(c.tickOrFail(4)).isEqualTo(7L);
+        List<SpanData> spans = spans();
+        assertThat(spans).extracting(SpanData::getName).containsOnly("Counter.tickOrFail").hasSize(3);
+        List<SpanData> failed = spans.stream().filter(s -> s.getStatus().getStatusCode() == StatusCode.ERROR)
+                .collect(java.util.stream.Collectors.toList());
+        assertThat(failed).hasSize(1);
+        assertThat(failed.get(0).getStatus().getDescription())
+                .isEqualTo(IllegalArgumentException.class.getName() + ": negative tick -2");
+        assertThat(failed.get(0).getEvents()).extracting(e -> e.getName()).containsExactly("exception");
+        List<MetricSeries> out = new ArrayList<>();
+        setup.spanMetrics.collect(new SeriesBuilder(out::add, 1));
+        Map<String, Double> calls = new HashMap<>();
+        Map<String, Long> histogramCounts = new HashMap<>();
+        for (MetricSeries m : out) {
+            Map<String, String> labels = new HashMap<>();
+            m.getLabelsList().forEach(l -> labels.put(l.getName(), l.getValue()));
+            if (!"Counter.tickOrFail".equals(labels.get("span_name"))) {
+                continue;
+            }
+            if (m.getName().equals("traces.span.metrics.calls")) {
+                calls.put(labels.get("status_code"), m.getPoints(0).getValue());
+            } else if (m.getName().equals("traces.span.metrics.duration")) {
+                long sum = 0;
+                for (long n : m.getHistogramPoints(0).getBucketCountsList()) {
+                    sum += n;
+                }
+                assertThat(m.getHistogramPoints(0).getCount()).isEqualTo(sum);
+                histogramCounts.put(labels.get("status_code"), sum);
+            }
+        }
+        assertThat(calls).containsOnly(Map.entry("STATUS_CODE_UNSET", 2.0), Map.entry("STATUS_CODE_ERROR", 1.0));
+        assertThat(histogramCounts).containsOnly(Map.entry("STATUS_CODE_UNSET", 2L), Map.entry("STATUS_CODE_ERROR", 1L));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.peephole.bench.agent;
 
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -53,6 +54,7 @@ public final class AgentBench {
             return;
         }
         List<Result<?>> results = new ArrayList<>();
+        List<Double> allocations = new ArrayList<>(); // bytes allocated per call (JMH's gc profiler)
         for (Variants.Variant v : args.variants) {
             System.err.println("AgentBench: variant " + v.name() + ": " + v.jvmArgs());
             Options options = new OptionsBuilder()
@@ -63,25 +65,29 @@ public final class AgentBench {
                     .measurementIterations(iterations)
                     .measurementTime(TimeValue.seconds(seconds))
                     .jvmArgsAppend(v.jvmArgs().toArray(new String[0]))
+                    .addProfiler(GCProfiler.class)
                     .build();
             RunResult run = new Runner(options).runSingle();
             results.add(run.getPrimaryResult());
+            Result<?> alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
+            allocations.add(alloc == null ? Double.NaN : alloc.getScore());
         }
         double base = results.get(0).getScore();
         StringBuilder table = new StringBuilder();
-        table.append(String.format("| variant | ns/op | ± (99.9 %%) | added ns per call |%n"));
-        table.append(String.format("| --- | ---: | ---: | ---: |%n"));
+        table.append(String.format("| variant | ns/op | ± (99.9 %%) | added ns per call | bytes allocated per call |%n"));
+        table.append(String.format("| --- | ---: | ---: | ---: | ---: |%n"));
         for (int i = 0; i < results.size(); i++) {
             Result<?> r = results.get(i);
-            table.append(String.format("| %s | %.1f | %.1f | %s |%n", args.variants.get(i).name(), r.getScore(),
-                    r.getScoreError(), i == 0 ? "(baseline)" : String.format("%.1f", r.getScore() - base)));
+            table.append(String.format("| %s | %.1f | %.1f | %s | %.0f |%n", args.variants.get(i).name(), r.getScore(),
+                    r.getScoreError(), i == 0 ? "(baseline)" : String.format("%.1f", r.getScore() - base),
+                    allocations.get(i)));
         }
         System.out.print(table);
         StringBuilder line = new StringBuilder("RESULT");
         for (int i = 0; i < results.size(); i++) {
             String name = args.variants.get(i).name();
-            line.append(String.format(" %s_ns_per_op=%.1f %s_added_ns=%.1f", name, results.get(i).getScore(), name,
-                    results.get(i).getScore() - base));
+            line.append(String.format(" %s_ns_per_op=%.1f %s_added_ns=%.1f %s_bytes_per_op=%.0f", name,
+                    results.get(i).getScore(), name, results.get(i).getScore() - base, name, allocations.get(i)));
         }
         System.out.println(line);
     }

@@ -38,6 +38,37 @@ public final class Advices {
         }
     }
 
+    /**
+     * For rules that read neither the return value nor the arguments, on methods returning a
+     * primitive or void: the return value is not boxed for the agent (nothing reads it, and a box
+     * the app never sees cannot carry a trace context anywhere).
+     */
+    public static final class PlainNoReturn {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static Object enter(@MethodId int id) {
+            return Bridge.enter(id, null, null);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.Enter Object token, @Advice.Thrown Throwable thrown) {
+            Bridge.exit(token, null, thrown);
+        }
+    }
+
+    /** Like {@link PlainNoReturn}, for rules that read the arguments or {@code this}. */
+    public static final class WithArgumentsNoReturn {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        public static Object enter(@MethodId int id, @Advice.This(optional = true) Object self,
+                                   @Advice.AllArguments Object[] args) {
+            return Bridge.enter(id, self, args);
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        public static void exit(@Advice.Enter Object token, @Advice.Thrown Throwable thrown) {
+            Bridge.exit(token, null, thrown);
+        }
+    }
+
     /** For rules that read the arguments or {@code this}. */
     public static final class WithArguments {
         @Advice.OnMethodEnter(suppress = Throwable.class)

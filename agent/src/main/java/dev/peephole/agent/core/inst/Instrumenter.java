@@ -201,9 +201,16 @@ public final class Instrumenter {
                 }
             }
         }
-        MethodInfo info = registry.register(MethodInfos.factory(r, type.getName(), m.getName(), spanName, kind));
+        // A primitive (or void) return value is boxed for the agent only when the rule reads it:
+        // the box is never the app's object, so no trace context is carried by it.
+        boolean primitiveReturn = m.getReturnType().isPrimitive();
+        MethodInfo info = registry.register(MethodInfos.factory(r, type.getName(), m.getName(), spanName, kind,
+                !primitiveReturn));
         woven.incrementAndGet();
-        Class<?> advice = r.needsArguments() ? Advices.WithArguments.class : Advices.Plain.class;
+        boolean boxReturn = !primitiveReturn || r.readsReturn();
+        Class<?> advice = r.needsArguments()
+                ? (boxReturn ? Advices.WithArguments.class : Advices.WithArgumentsNoReturn.class)
+                : (boxReturn ? Advices.Plain.class : Advices.PlainNoReturn.class);
         return builder.visit(Advice.withCustomMapping().bind(Advices.MethodId.class, info.id())
                 .to(advice).on(net.bytebuddy.matcher.ElementMatchers.is(m)));
     }

@@ -108,12 +108,19 @@ public final class PropertyPath {
     };
 
     static Object property(Object target, String name) {
-        Accessor a = ACCESSORS.get(target.getClass()).computeIfAbsent(name, n -> find(target.getClass(), n));
+        Accessor a = accessor(target.getClass(), name);
         try {
             return a.get(target);
         } catch (Throwable e) {
             return null;
         }
+    }
+
+    /** A plain lookup once found: no lambda made per call, as computeIfAbsent's capturing one would be. */
+    private static Accessor accessor(Class<?> type, String name) {
+        Map<String, Accessor> byName = ACCESSORS.get(type);
+        Accessor a = byName.get(name);
+        return a != null ? a : byName.computeIfAbsent(name, n -> find(type, n));
     }
 
     private static Accessor find(Class<?> type, String name) {
@@ -135,7 +142,7 @@ public final class PropertyPath {
         for (String m : new String[] {"get" + cap, "is" + cap, name}) {
             Method method = method(type, m);
             if (method != null) {
-                return method::invoke;
+                return t -> method.invoke(t, (Object[]) null); // no arguments: no array per call
             }
         }
         for (Class<?> c = type; c != null && c != Object.class; c = c.getSuperclass()) {

@@ -70,6 +70,16 @@ public final class Rule {
                 Collections.emptyMap(), Collections.emptyList(), true, true);
     }
 
+    /** Whether an attribute is read from the return value. */
+    public boolean readsReturn() {
+        for (PropertyPath p : attributes.values()) {
+            if (p.root() == PropertyPath.Root.RETURN) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public boolean needsArguments() {
         for (PropertyPath p : attributes.values()) {
             if (p.root() != PropertyPath.Root.RETURN) {

@@ -22,6 +22,8 @@ public final class MethodInfo {
     final PropertyPath[] exitPaths;
     /** Indexes into enter/exit attributes that also label span metrics: metric label names. */
     final String[] metricLabelNames;
+    /** The method returns a reference (not a primitive or void): a root span's result carries its context. */
+    final boolean returnsObject;
     volatile boolean enabled;
     /** Span-metrics series of this method when its span name is constant and it has no metric labels. */
     SpanMetrics.Series unsetSeries;
@@ -31,8 +33,10 @@ public final class MethodInfo {
         return id;
     }
 
-    MethodInfo(int id, Rule rule, String className, String methodName, String spanName, SpanKind kind) {
+    MethodInfo(int id, Rule rule, String className, String methodName, String spanName, SpanKind kind,
+               boolean returnsObject) {
         this.id = id;
+        this.returnsObject = returnsObject;
         this.rule = rule;
         this.className = className;
         this.methodName = methodName;

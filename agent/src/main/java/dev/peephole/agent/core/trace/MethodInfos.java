@@ -9,8 +9,12 @@ public final class MethodInfos {
     private MethodInfos() {
     }
 
+    /**
+     * {@code returnsObject}: the method returns a reference the app receives (not a primitive or
+     * void), which may carry the trace context of a root span onwards.
+     */
     public static MethodRegistry.MethodInfoFactory factory(Rule rule, String className, String methodName,
-                                                           String spanName, String kind) {
+                                                           String spanName, String kind, boolean returnsObject) {
         SpanKind k;
         try {
             k = SpanKind.valueOf(kind.toUpperCase(Locale.ROOT));
@@ -18,6 +22,6 @@ public final class MethodInfos {
             k = SpanKind.INTERNAL;
         }
         SpanKind spanKind = k;
-        return id -> new MethodInfo(id, rule, className, methodName, spanName, spanKind);
+        return id -> new MethodInfo(id, rule, className, methodName, spanName, spanKind, returnsObject);
     }
 }

@@ -67,7 +67,6 @@ public final class SpanMetrics implements MetricSource {
         int bucket = b >= 0 ? b : -b - 1; // le semantics: a value equal to a bound falls in that bucket
         s.counts.incrementAndGet(bucket);
         s.sum.add(seconds);
-        s.calls.increment();
     }
 
     @Override
@@ -77,10 +76,13 @@ public final class SpanMetrics implements MetricSource {
             Series s = e.getValue();
             String[] labels = k.labels();
             long[] counts = new long[s.counts.length()];
+            long calls = 0;
             for (int i = 0; i < counts.length; i++) {
                 counts[i] = s.counts.get(i);
+                calls += counts[i];
             }
-            out.counter("traces.span.metrics.calls", "{call}", "spans ended, sampled or not", s.calls.sum(), labels);
+            // every span falls in exactly one bucket: the calls are the buckets' sum
+            out.counter("traces.span.metrics.calls", "{call}", "spans ended, sampled or not", calls, labels);
             out.histogram("traces.span.metrics.duration", "s", "span durations", bounds, counts, s.sum.sum(), labels);
         }
     }
@@ -88,7 +90,6 @@ public final class SpanMetrics implements MetricSource {
     static final class Series {
         final AtomicLongArray counts;
         final DoubleAdder sum = new DoubleAdder();
-        final LongAdder calls = new LongAdder();
 
         Series(int buckets) {
             counts = new AtomicLongArray(buckets);

@@ -102,7 +102,8 @@ public final class Tracing implements Dispatcher {
         SpanBuilder b = tracer.spanBuilder(name).setParent(parent).setSpanKind(m.kind);
         Span span = b.startSpan();
         String[] labelValues = m.metricLabelNames.length == 0 ? null : new String[m.metricLabelNames.length];
-        boolean recording = span.isRecording();
+        // isRecording takes the span's lock: asked only when there are attributes to set
+        boolean recording = m.enterKeys.length > 0 && span.isRecording();
         for (int i = 0; i < m.enterKeys.length; i++) {
             if (recording || labelValues != null) {
                 Object v = m.enterPaths[i].resolve(self, args, null);
@@ -125,7 +126,8 @@ public final class Tracing implements Dispatcher {
         t.scope.close();
         MethodInfo m = t.info;
         Span span = t.span;
-        boolean recording = span.isRecording();
+        // isRecording takes the span's lock: asked only when there is something to record
+        boolean recording = (thrown != null || m.exitKeys.length > 0) && span.isRecording();
         StatusCode status = StatusCode.UNSET;
         if (thrown != null) {
             status = StatusCode.ERROR;
@@ -144,7 +146,7 @@ public final class Tracing implements Dispatcher {
                     label(m, t.labelValues, m.exitKeys[i], v);
                 }
             }
-            if (t.root && returned != null) {
+            if (t.root && returned != null && m.returnsObject) {
                 handoff.produced(returned, t.context);
             }
         }

@@ -9,31 +9,35 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What waits to be batched: finished spans and metric series. Both queues are bounded; a full
- * queue drops its oldest entry and counts it. Offering never blocks and never allocates beyond
- * the queue node, so app threads pay little for it.
+ * queue drops its oldest entry and counts it. Offering a span never blocks on I/O and never allocates,
+ * so app threads pay little for it.
  */
 public final class Buffer {
     /**
      * Ended spans: the SDK's {@link ReadableSpan} as the app thread hands it over (turned into
      * {@link SpanData} by the sender thread, as OpenTelemetry's batch processor does, so the
-     * app's thread does not pay for the copy), or a SpanData already made.
+     * app's thread does not pay for the copy), or a SpanData already made. A ring of
+     * {@code maxSpans} slots under one lock: an offer is one uncontended lock and a slot write
+     * (no node to allocate, no counters to bump apart from a drop), and when the ring is full
+     * the new span overwrites the oldest, which is counted as dropped.
      */
-    private final ConcurrentLinkedQueue<Object> spans = new ConcurrentLinkedQueue<>();
+    private final Object[] spanRing;
+    private int spanHead; // the oldest span's slot; guarded by spanRing
+    private int spanCount; // guarded by spanRing
     private final ConcurrentLinkedQueue<MetricSeries> series = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger spanCount = new AtomicInteger();
     private final AtomicInteger pointCount = new AtomicInteger();
     private final int maxSpans;
     private final int maxPoints;
     private final int wakeAtSpans;
     final AtomicLong droppedSpans = new AtomicLong();
     final AtomicLong droppedPoints = new AtomicLong();
-    final AtomicLong spansOffered = new AtomicLong();
     private volatile Runnable wakeUp = () -> { };
 
     public Buffer(int maxSpans, int maxPoints, int wakeAtSpans) {
         this.maxSpans = Math.max(1, maxSpans);
         this.maxPoints = Math.max(1, maxPoints);
         this.wakeAtSpans = Math.max(1, wakeAtSpans);
+        this.spanRing = new Object[this.maxSpans];
     }
 
     void onFull(Runnable wakeUp) {
@@ -50,18 +54,24 @@ public final class Buffer {
     }
 
     private void offer(Object span) {
-        spans.offer(span);
-        spansOffered.incrementAndGet();
-        int n = spanCount.incrementAndGet();
-        while (n > maxSpans) {
-            if (spans.poll() != null) {
-                droppedSpans.incrementAndGet();
-                n = spanCount.decrementAndGet();
+        Object[] ring = spanRing;
+        int n;
+        boolean dropped = false;
+        synchronized (ring) {
+            n = spanCount;
+            if (n == ring.length) {
+                ring[spanHead] = span; // the oldest makes room
+                spanHead = spanHead + 1 == ring.length ? 0 : spanHead + 1;
+                dropped = true;
             } else {
-                break;
+                int slot = spanHead + n;
+                ring[slot >= ring.length ? slot - ring.length : slot] = span;
+                spanCount = ++n;
             }
         }
-        if (n == wakeAtSpans) {
+        if (dropped) {
+            droppedSpans.incrementAndGet();
+        } else if (n == wakeAtSpans) {
             wakeUp.run();
         }
     }
@@ -82,11 +92,17 @@ public final class Buffer {
     }
 
     public SpanData pollSpan() {
-        Object s = spans.poll();
-        if (s == null) {
-            return null;
+        Object[] ring = spanRing;
+        Object s;
+        synchronized (ring) {
+            if (spanCount == 0) {
+                return null;
+            }
+            s = ring[spanHead];
+            ring[spanHead] = null;
+            spanHead = spanHead + 1 == ring.length ? 0 : spanHead + 1;
+            spanCount--;
         }
-        spanCount.decrementAndGet();
         return s instanceof ReadableSpan ? ((ReadableSpan) s).toSpanData() : (SpanData) s;
     }
 
@@ -99,7 +115,9 @@ public final class Buffer {
     }
 
     public int queuedSpans() {
-        return spanCount.get();
+        synchronized (spanRing) {
+            return spanCount;
+        }
     }
 
     public int queuedPoints() {
@@ -115,7 +133,7 @@ public final class Buffer {
     }
 
     boolean isEmpty() {
-        return spans.isEmpty() && series.isEmpty();
+        return queuedSpans() == 0 && series.isEmpty();
     }
 
     int maxSpans() {

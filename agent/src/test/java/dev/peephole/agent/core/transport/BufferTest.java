@@ -1,0 +1,109 @@
+package dev.peephole.agent.core.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peephole.agent.core.trace.PeepholeSpanExporter;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** The span buffer: bounded, oldest dropped and counted, order kept, safe across threads. */
+class BufferTest {
+    private static void endSpans(Buffer buffer, String prefix, int n) {
+        SdkTracerProvider provider = SdkTracerProvider.builder()
+                .addSpanProcessor(new PeepholeSpanExporter(buffer).processor()).build();
+        Tracer tracer = provider.get("test");
+        for (int i = 0; i < n; i++) {
+            tracer.spanBuilder(prefix + i).startSpan().end();
+        }
+    }
+
+    private static List<String> drain(Buffer buffer) {
+        List<String> names = new ArrayList<>();
+        SpanData s;
+        while ((s = buffer.pollSpan()) != null) {
+            names.add(s.getName());
+        }
+        return names;
+    }
+
+    @Test
+    void whenFullTheOldestSpansAreDroppedAndCountedAndTheRestComeOutInOrder() {
+        Buffer buffer = new Buffer(5, 10, 100);
+        endSpans(buffer, "a", 3);
+        assertThat(buffer.queuedSpans()).isEqualTo(3);
+        assertThat(drain(buffer)).containsExactly("a0", "a1", "a2");
+        assertThat(buffer.queuedSpans()).isZero();
+        assertThat(buffer.isEmpty()).isTrue();
+        // the ring has wrapped: 3 slots used and freed; now 12 spans into 5 slots
+        endSpans(buffer, "b", 12);
+        assertThat(buffer.queuedSpans()).isEqualTo(5);
+        assertThat(buffer.droppedSpans()).isEqualTo(7);
+        assertThat(drain(buffer)).containsExactly("b7", "b8", "b9", "b10", "b11");
+        assertThat(buffer.pollSpan()).isNull();
+        endSpans(buffer, "c", 2);
+        assertThat(drain(buffer)).containsExactly("c0", "c1");
+        assertThat(buffer.droppedSpans()).isEqualTo(7);
+    }
+
+    @Test
+    void theSenderIsWokenWhenTheQueuedSpansReachTheBatchSize() {
+        Buffer buffer = new Buffer(100, 10, 4);
+        AtomicInteger wakes = new AtomicInteger();
+        buffer.onFull(wakes::incrementAndGet);
+        endSpans(buffer, "a", 3);
+        assertThat(wakes).hasValue(0);
+        endSpans(buffer, "b", 3);
+        assertThat(wakes).hasValue(1);
+    }
+
+    @Test
+    void spansOfferedFromManyThreadsWhileOneDrainsAreEachTakenOnceOrCountedAsDropped() throws Exception {
+        Buffer buffer = new Buffer(64, 10, 1_000_000);
+        int threads = 4;
+        int perThread = 5_000;
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> producers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            String prefix = "t" + t + "-";
+            Thread th = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                endSpans(buffer, prefix, perThread);
+            });
+            th.start();
+            producers.add(th);
+        }
+        start.countDown();
+        List<String> taken = new ArrayList<>();
+        while (producers.stream().anyMatch(Thread::isAlive)) {
+            taken.addAll(drain(buffer));
+        }
+        for (Thread th : producers) {
+            th.join();
+        }
+        taken.addAll(drain(buffer));
+        assertThat(taken).doesNotHaveDuplicates();
+        assertThat(taken.size() + buffer.droppedSpans()).isEqualTo((long) threads * perThread);
+        // each producer's spans come out in the order it ended them
+        for (int t = 0; t < threads; t++) {
+            String prefix = "t" + t + "-";
+            int last = -1;
+            for (String n : taken) {
+                if (n.startsWith(prefix)) {
+                    int i = Integer.parseInt(n.substring(prefix.length()));
+                    assertThat(i).isGreaterThan(last);
+                    last = i;
+                }
+            }
+        }
+    }
+}
