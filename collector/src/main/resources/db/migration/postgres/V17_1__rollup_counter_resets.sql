@@ -8,3 +8,9 @@
 -- this migration: the query path reads such windows raw.
 ALTER TABLE metric_rollup_1m ADD COLUMN reset_sum double precision;
 ALTER TABLE metric_rollup_1m ADD COLUMN sample_n bigint;
+
+-- The same for the hours, from their minutes: reset_sum adds the resets between consecutive
+-- minutes (the next minute's first value below the previous minute's last); NULL where any
+-- minute of the hour is.
+ALTER TABLE metric_rollup_1h ADD COLUMN reset_sum double precision;
+ALTER TABLE metric_rollup_1h ADD COLUMN sample_n bigint;

@@ -78,17 +78,27 @@ public class StoredSeriesSource implements SeriesSource {
      * The 1-minute rollups' counter form, one row a series: each minute's first and last sample, its
      * counter-reset correction and sample count (see V17_1), and whether any minute lacks them.
      */
-    private static final String COUNTER_ROLLUP_SQL = "SELECT s.id, array_send(a.ft), array_send(a.fv), "
-            + "array_send(a.lt), array_send(a.lv), array_send(a.rs), array_send(a.n), a.incomplete "
-            + "FROM unnest(?::bigint[]) AS s(id) CROSS JOIN LATERAL ("
-            + "SELECT array_agg((date_part('epoch', first_t) * 1000)::bigint ORDER BY bucket) AS ft, "
-            + "array_agg(first_v ORDER BY bucket) AS fv, "
-            + "array_agg((date_part('epoch', last_t) * 1000)::bigint ORDER BY bucket) AS lt, "
-            + "array_agg(last_v ORDER BY bucket) AS lv, "
-            + "array_agg(coalesce(reset_sum, 0) ORDER BY bucket) AS rs, "
-            + "array_agg(coalesce(sample_n, 0) ORDER BY bucket) AS n, "
-            + "bool_or(reset_sum IS NULL OR sample_n IS NULL) AS incomplete "
-            + "FROM metric_rollup_1m r WHERE r.series_id = s.id AND r.bucket >= ? AND r.bucket < ?) a WHERE a.ft IS NOT NULL";
+    private static final String COUNTER_ROLLUP_1M_SQL = counterRollupSql("metric_rollup_1m");
+    private static final String COUNTER_ROLLUP_1H_SQL = counterRollupSql("metric_rollup_1h");
+
+    /**
+     * A rollup table's counter form, one row a series: each bucket's first and last sample, its
+     * counter-reset correction and sample count (see V17_1), and whether any bucket lacks them.
+     */
+    private static String counterRollupSql(String table) {
+        return "SELECT s.id, array_send(a.ft), array_send(a.fv), "
+                + "array_send(a.lt), array_send(a.lv), array_send(a.rs), array_send(a.n), a.incomplete "
+                + "FROM unnest(?::bigint[]) AS s(id) CROSS JOIN LATERAL ("
+                + "SELECT array_agg((date_part('epoch', first_t) * 1000)::bigint ORDER BY bucket) AS ft, "
+                + "array_agg(first_v ORDER BY bucket) AS fv, "
+                + "array_agg((date_part('epoch', last_t) * 1000)::bigint ORDER BY bucket) AS lt, "
+                + "array_agg(last_v ORDER BY bucket) AS lv, "
+                + "array_agg(coalesce(reset_sum, 0) ORDER BY bucket) AS rs, "
+                + "array_agg(coalesce(sample_n, 0) ORDER BY bucket) AS n, "
+                + "bool_or(reset_sum IS NULL OR sample_n IS NULL) AS incomplete "
+                + "FROM " + table + " r WHERE r.series_id = s.id AND r.bucket >= ? AND r.bucket < ?) a WHERE a.ft IS NOT NULL";
+    }
+
     /** Shortest rate / increase window read through the counter rollups (shorter ones have few minutes to gain). */
     static final long COUNTER_ROLLUP_MIN_RANGE_MS = 30 * 60_000L;
     private static final Set<String> COUNTER_FUNCTIONS = Set.of("rate", "increase");
@@ -263,7 +273,8 @@ public class StoredSeriesSource implements SeriesSource {
 
     /**
      * rate / increase over [start, end] with the whole minutes in the middle read from the 1-minute
-     * rollups and the partial minutes at both edges read raw. Each minute with at least two samples
+     * rollups (the whole hours among them from the 1-hour rollups, where those are complete) and the
+     * partial minutes at both edges read raw. Each minute (hour) with at least two samples
      * becomes its first and last sample joined by a summarized step ({@link CounterSteps}) carrying
      * the samples between them and their counter-reset correction; a minute of one sample is that
      * sample. So the engine's extrapolatedRate sees the same first and last sample, the same count
@@ -300,6 +311,14 @@ public class StoredSeriesSource implements SeriesSource {
             if (b1 - b0 < 2 * MINUTE) {
                 return Optional.empty();
             }
+            // whole hours inside the whole minutes, from the hour rollups where complete
+            long h0 = Math.floorDiv(b0 + HOUR - 1, HOUR) * HOUR;
+            long h1 = Math.min(Math.floorDiv(b1, HOUR) * HOUR, rollups.hourRollupsCompleteThrough()
+                    .map(Instant::toEpochMilli).map(w -> Math.floorDiv(w, HOUR) * HOUR).orElse(h0));
+            if (h1 <= h0) {
+                h0 = b1;
+                h1 = b1;
+            }
             // one snapshot for the pieces, so they join as the points stood at one moment
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
@@ -307,18 +326,31 @@ public class StoredSeriesSource implements SeriesSource {
             try {
                 Map<Long, Samples> head = new HashMap<>();
                 query(c, RAW_BEFORE_SQL, ids, start, b0, Long.MAX_VALUE, head);
-                Map<Long, Minutes> minutes = counterRollups(c, ids, b0, b1);
+                List<Map<Long, Minutes>> pieces = new ArrayList<>();
+                pieces.add(counterRollups(c, COUNTER_ROLLUP_1M_SQL, ids, b0, h0));
+                if (h1 > h0) {
+                    pieces.add(counterRollups(c, COUNTER_ROLLUP_1H_SQL, ids, h0, h1));
+                    pieces.add(counterRollups(c, COUNTER_ROLLUP_1M_SQL, ids, h1, b1));
+                }
                 Map<Long, Samples> tail = new HashMap<>();
                 query(c, RAW_PER_SERIES_SQL, ids, b1, end, end, tail);
                 List<Long> rawIds = new ArrayList<>();
                 Map<Long, Series> joined = new HashMap<>();
                 for (StoredSeries.Ref ref : refs) {
-                    Minutes m = minutes.get(ref.id());
-                    if (m != null && m.incomplete) {
+                    List<Minutes> stretches = new ArrayList<>();
+                    boolean incomplete = false;
+                    for (Map<Long, Minutes> piece : pieces) {
+                        Minutes m = piece.get(ref.id());
+                        if (m != null) {
+                            stretches.add(m);
+                            incomplete |= m.incomplete;
+                        }
+                    }
+                    if (incomplete) {
                         rawIds.add(ref.id());
                         continue;
                     }
-                    Series s = join(ref, head.get(ref.id()), m, tail.get(ref.id()));
+                    Series s = join(ref, head.get(ref.id()), stretches, tail.get(ref.id()));
                     if (s == null) {
                         rawIds.add(ref.id());
                     } else if (s.size() > 0) {
@@ -352,7 +384,7 @@ public class StoredSeriesSource implements SeriesSource {
         }
     }
 
-    /** A series' minutes in the counter form, in time order. */
+    /** A series' minutes (or hours) in the counter form, in time order. */
     private static final class Minutes {
         long[] firstT;
         double[] firstV;
@@ -363,9 +395,13 @@ public class StoredSeriesSource implements SeriesSource {
         boolean incomplete;
     }
 
-    private static Map<Long, Minutes> counterRollups(Connection c, long[] ids, long fromMs, long toMs) throws SQLException {
+    private static Map<Long, Minutes> counterRollups(Connection c, String sql, long[] ids, long fromMs, long toMs)
+            throws SQLException {
         Map<Long, Minutes> out = new HashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(COUNTER_ROLLUP_SQL)) {
+        if (toMs <= fromMs) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
             bindIdsAndRange(c, ps, ids, fromMs, toMs);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -414,9 +450,11 @@ public class StoredSeriesSource implements SeriesSource {
      * summarized steps; null when the pieces do not join in strictly increasing time (then the
      * series is read raw).
      */
-    private static Series join(StoredSeries.Ref ref, Samples head, Minutes minutes, Samples tail) {
-        int cap = (head == null ? 0 : head.size) + (minutes == null ? 0 : 2 * minutes.firstT.length)
-                + (tail == null ? 0 : tail.size);
+    private static Series join(StoredSeries.Ref ref, Samples head, List<Minutes> stretches, Samples tail) {
+        int cap = (head == null ? 0 : head.size) + (tail == null ? 0 : tail.size);
+        for (Minutes m : stretches) {
+            cap += 2 * m.firstT.length;
+        }
         long[] t = new long[cap];
         double[] v = new double[cap];
         int[] hidden = new int[cap];
@@ -432,7 +470,7 @@ public class StoredSeriesSource implements SeriesSource {
                 v[n++] = head.v[i];
             }
         }
-        if (minutes != null) {
+        for (Minutes minutes : stretches) {
             for (int k = 0; k < minutes.firstT.length; k++) {
                 long count = minutes.count[k];
                 if ((n > 0 && minutes.firstT[k] <= t[n - 1]) || count < 1 || count - 2 > Integer.MAX_VALUE

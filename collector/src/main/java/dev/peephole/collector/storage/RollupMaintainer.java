@@ -42,9 +42,9 @@ public class RollupMaintainer {
     static final String HOUR_WATERMARK = "rollup_1h_complete_through";
     /**
      * From where (a minute) every minute up to the minute watermark was aggregated with the counter
-     * columns of V17_1 ({@code reset_sum}, {@code sample_n}) without a gap: set on the first run of
-     * this version and whenever a run cannot continue where the last one stopped (a collector down
-     * longer than {@link #FIRST_RUN_REACH}).
+     * columns of V17_1 ({@code reset_sum}, {@code sample_n}) without a gap, and so every whole hour
+     * from there up to the hour watermark: set on the first run of this version and whenever a run
+     * cannot continue where the last one stopped (a collector down longer than {@link #FIRST_RUN_REACH}).
      */
     static final String COUNTER_FROM = "rollup_1m_counters_from";
     /** The first run aggregates at most this far back. */
@@ -152,21 +152,33 @@ public class RollupMaintainer {
         }
     }
 
+    /**
+     * The hours from their minutes; the counter columns too: {@code reset_sum} adds to the minutes'
+     * own corrections the resets between consecutive minutes of the hour (the next minute's first
+     * value below the previous one's last), {@code sample_n} is the minutes' sum. NULL where a
+     * minute has them NULL, or where a minute's last and the next one's first sample fall on the
+     * same millisecond (the query path reads one of the two).
+     */
     private static void aggregateHours(Connection c, Instant from, Instant to) throws SQLException {
+        String broken = "coalesce(bool_or(reset_sum IS NULL OR sample_n IS NULL OR fms = plms), false)";
         try (PreparedStatement ps = c.prepareStatement(
-                "INSERT INTO metric_rollup_1h (series_id, bucket, first_t, first_v, last_t, last_v, min_v, max_v, sum_v, count_v) "
-                        + "SELECT series_id, date_bin('1 hour', bucket, timestamptz 'epoch') AS hour, min(first_t), "
+                "INSERT INTO metric_rollup_1h (series_id, bucket, first_t, first_v, last_t, last_v, min_v, max_v, sum_v, count_v, "
+                        + "reset_sum, sample_n) "
+                        + "SELECT series_id, hour, min(first_t), "
                         + "(array_agg(first_v ORDER BY first_t))[1], max(last_t), (array_agg(last_v ORDER BY last_t DESC))[1], "
-                        + "min(min_v), max(max_v), sum(sum_v), sum(count_v) FROM metric_rollup_1m "
-                        + "WHERE bucket >= ? AND bucket < ? GROUP BY 1, 2 " + upsert())) {
+                        + "min(min_v), max(max_v), sum(sum_v), sum(count_v), "
+                        + "CASE WHEN " + broken + " THEN NULL "
+                        + "ELSE sum(CASE WHEN first_v < plv THEN plv ELSE 0 END + reset_sum ORDER BY bucket) END, "
+                        + "CASE WHEN " + broken + " THEN NULL ELSE sum(sample_n) END "
+                        + "FROM (SELECT m.*, lag(last_v) OVER w AS plv, lag((date_part('epoch', last_t) * 1000)::bigint) OVER w AS plms, "
+                        + "(date_part('epoch', first_t) * 1000)::bigint AS fms FROM ("
+                        + "SELECT *, date_bin('1 hour', bucket, timestamptz 'epoch') AS hour FROM metric_rollup_1m "
+                        + "WHERE bucket >= ? AND bucket < ?) m WINDOW w AS (PARTITION BY series_id, hour ORDER BY bucket)) x "
+                        + "GROUP BY 1, 2 " + upsert(", reset_sum = excluded.reset_sum, sample_n = excluded.sample_n"))) {
             ps.setTimestamp(1, Timestamp.from(from));
             ps.setTimestamp(2, Timestamp.from(to));
             ps.executeUpdate();
         }
-    }
-
-    private static String upsert() {
-        return upsert("");
     }
 
     private static String upsert(String more) {
