@@ -295,6 +295,7 @@ public class StoredSeriesSource implements SeriesSource {
         if (through.isEmpty() || countersFrom.isEmpty()) {
             return Optional.empty();
         }
+        Optional<Instant> hoursThrough = rollups.hourRollupsCompleteThrough();
         long start = hints.startMs();
         long end = hints.endMs();
         try (Connection c = dataSource.getConnection()) {
@@ -313,8 +314,8 @@ public class StoredSeriesSource implements SeriesSource {
             }
             // whole hours inside the whole minutes, from the hour rollups where complete
             long h0 = Math.floorDiv(b0 + HOUR - 1, HOUR) * HOUR;
-            long h1 = Math.min(Math.floorDiv(b1, HOUR) * HOUR, rollups.hourRollupsCompleteThrough()
-                    .map(Instant::toEpochMilli).map(w -> Math.floorDiv(w, HOUR) * HOUR).orElse(h0));
+            long h1 = Math.min(Math.floorDiv(b1, HOUR) * HOUR,
+                    hoursThrough.map(Instant::toEpochMilli).map(w -> Math.floorDiv(w, HOUR) * HOUR).orElse(h0));
             if (h1 <= h0) {
                 h0 = b1;
                 h1 = b1;
