@@ -3,6 +3,7 @@ package dev.peephole.collector.prometheus;
 import dev.peephole.collector.db.ConnectionPool;
 import dev.peephole.collector.db.SchemaMigrator;
 import dev.peephole.collector.db.StorageFlavour;
+import dev.peephole.collector.promql.CounterSteps;
 import dev.peephole.collector.promql.LabelMatcher;
 import dev.peephole.collector.promql.PrefetchedSeries;
 import dev.peephole.collector.promql.PromQLEvalException;
@@ -71,6 +72,36 @@ public class StoredSeriesSource implements SeriesSource {
      * disk: 340 of the 440 ms of such a read.
      */
     private static final String RAW_PER_SERIES_SQL = perSeries("metric_points", "t", "t", "v", "t", "<=");
+    /** Raw points before a bound (exclusive, to the microsecond: the minute the rollups start at). */
+    private static final String RAW_BEFORE_SQL = perSeries("metric_points", "t", "t", "v", "t", "<");
+    /**
+     * The 1-minute rollups' counter form, one row a series: each minute's first and last sample, its
+     * counter-reset correction and sample count (see V17_1), and whether any minute lacks them.
+     */
+    private static final String COUNTER_ROLLUP_1M_SQL = counterRollupSql("metric_rollup_1m");
+    private static final String COUNTER_ROLLUP_1H_SQL = counterRollupSql("metric_rollup_1h");
+
+    /**
+     * A rollup table's counter form, one row a series: each bucket's first and last sample, its
+     * counter-reset correction and sample count (see V17_1), and whether any bucket lacks them.
+     */
+    private static String counterRollupSql(String table) {
+        return "SELECT s.id, array_send(a.ft), array_send(a.fv), "
+                + "array_send(a.lt), array_send(a.lv), array_send(a.rs), array_send(a.n), a.incomplete "
+                + "FROM unnest(?::bigint[]) AS s(id) CROSS JOIN LATERAL ("
+                + "SELECT array_agg((date_part('epoch', first_t) * 1000)::bigint ORDER BY bucket) AS ft, "
+                + "array_agg(first_v ORDER BY bucket) AS fv, "
+                + "array_agg((date_part('epoch', last_t) * 1000)::bigint ORDER BY bucket) AS lt, "
+                + "array_agg(last_v ORDER BY bucket) AS lv, "
+                + "array_agg(coalesce(reset_sum, 0) ORDER BY bucket) AS rs, "
+                + "array_agg(coalesce(sample_n, 0) ORDER BY bucket) AS n, "
+                + "bool_or(reset_sum IS NULL OR sample_n IS NULL) AS incomplete "
+                + "FROM " + table + " r WHERE r.series_id = s.id AND r.bucket >= ? AND r.bucket < ?) a WHERE a.ft IS NOT NULL";
+    }
+
+    /** Shortest rate / increase window read through the counter rollups (shorter ones have few minutes to gain). */
+    static final long COUNTER_ROLLUP_MIN_RANGE_MS = 30 * 60_000L;
+    private static final Set<String> COUNTER_FUNCTIONS = Set.of("rate", "increase");
     private static final String ROLLUP_1M_SQL = perSeries("metric_rollup_1m", "bucket", "last_t", "last_v", "bucket", "<");
     private static final String ROLLUP_1H_SQL = perSeries("metric_rollup_1h", "bucket", "last_t", "last_v", "bucket", "<");
 
@@ -104,6 +135,12 @@ public class StoredSeriesSource implements SeriesSource {
             long[] ids = new long[refs.size()];
             for (int i = 0; i < ids.length; i++) {
                 ids[i] = refs.get(i).id();
+            }
+            if (counterEligible(hints) && !timescale()) {
+                Optional<List<Series>> counters = counterRead(refs, ids, hints);
+                if (counters.isPresent()) {
+                    return counters.get();
+                }
             }
             Map<Long, Samples> samples = read(ids, hints);
             List<Series> out = new ArrayList<>(refs.size());
@@ -222,7 +259,246 @@ public class StoredSeriesSource implements SeriesSource {
 
     /** Whether these hints are read from the raw points whatever the rollups' state. */
     static boolean alwaysRaw(SelectHints hints) {
-        return hints.stepMs() < MINUTE || NEEDS_EVERY_SAMPLE.contains(hints.function());
+        return (hints.stepMs() < MINUTE && !counterEligible(hints)) || NEEDS_EVERY_SAMPLE.contains(hints.function());
+    }
+
+    /**
+     * An instant query's rate or increase over a long window: on plain PostgreSQL served from the
+     * 1-minute rollups' counter columns for its whole minutes (see {@link #counterRead}).
+     */
+    static boolean counterEligible(SelectHints hints) {
+        return hints.stepMs() == 0 && hints.rangeMs() >= COUNTER_ROLLUP_MIN_RANGE_MS
+                && COUNTER_FUNCTIONS.contains(hints.function());
+    }
+
+    /**
+     * rate / increase over [start, end] with the whole minutes in the middle read from the 1-minute
+     * rollups (the whole hours among them from the 1-hour rollups, where those are complete) and the
+     * partial minutes at both edges read raw. Each minute (hour) with at least two samples
+     * becomes its first and last sample joined by a summarized step ({@link CounterSteps}) carrying
+     * the samples between them and their counter-reset correction; a minute of one sample is that
+     * sample. So the engine's extrapolatedRate sees the same first and last sample, the same count
+     * and the same corrections as over the raw points. Only minutes the rollups hold exactly are
+     * used: complete ({@code minuteRollupsCompleteThrough}), aggregated with the counter columns
+     * without a gap ({@code minuteCountersFrom}), and not older than the oldest raw partition (the
+     * rollups outlive the points). A series with a minute lacking the columns (a NaN or staleness
+     * marker, two values at one millisecond, rolled up before V17) or whose pieces do not join in
+     * strictly increasing time is read raw. Empty when the window has too few whole minutes.
+     */
+    private Optional<List<Series>> counterRead(List<StoredSeries.Ref> refs, long[] ids, SelectHints hints)
+            throws SQLException {
+        if (new java.util.HashSet<>(refs.stream().map(StoredSeries.Ref::labels).toList()).size() != refs.size()) {
+            return Optional.empty(); // the engine merges series of one label set: only raw samples merge
+        }
+        Optional<Instant> through = rollups.minuteRollupsCompleteThrough();
+        Optional<Instant> countersFrom = rollups.minuteCountersFrom();
+        if (through.isEmpty() || countersFrom.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<Instant> hoursThrough = rollups.hourRollupsCompleteThrough();
+        long start = hints.startMs();
+        long end = hints.endMs();
+        try (Connection c = dataSource.getConnection()) {
+            Optional<java.time.LocalDate> oldest = dev.peephole.collector.storage.PartitionMaintainer.oldestDay(c, "metric_points");
+            if (oldest.isEmpty()) {
+                return Optional.empty();
+            }
+            long lowest = Math.max(countersFrom.get().toEpochMilli(),
+                    oldest.get().atStartOfDay(java.time.ZoneOffset.UTC).toInstant().toEpochMilli());
+            long from = Math.max(start, lowest);
+            long b0 = Math.floorDiv(from + MINUTE - 1, MINUTE) * MINUTE;
+            // whole minutes end at or before end: a point later than end by less than a millisecond is not in the raw read
+            long b1 = Math.floorDiv(Math.min(end, through.get().toEpochMilli()), MINUTE) * MINUTE;
+            if (b1 - b0 < 2 * MINUTE) {
+                return Optional.empty();
+            }
+            // whole hours inside the whole minutes, from the hour rollups where complete
+            long h0 = Math.floorDiv(b0 + HOUR - 1, HOUR) * HOUR;
+            long h1 = Math.min(Math.floorDiv(b1, HOUR) * HOUR,
+                    hoursThrough.map(Instant::toEpochMilli).map(w -> Math.floorDiv(w, HOUR) * HOUR).orElse(h0));
+            if (h1 <= h0) {
+                h0 = b1;
+                h1 = b1;
+            }
+            // one snapshot for the pieces, so they join as the points stood at one moment
+            c.setAutoCommit(false);
+            c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            c.setReadOnly(true);
+            try {
+                Map<Long, Samples> head = new HashMap<>();
+                query(c, RAW_BEFORE_SQL, ids, start, b0, Long.MAX_VALUE, head);
+                List<Map<Long, Minutes>> pieces = new ArrayList<>();
+                pieces.add(counterRollups(c, COUNTER_ROLLUP_1M_SQL, ids, b0, h0));
+                if (h1 > h0) {
+                    pieces.add(counterRollups(c, COUNTER_ROLLUP_1H_SQL, ids, h0, h1));
+                    pieces.add(counterRollups(c, COUNTER_ROLLUP_1M_SQL, ids, h1, b1));
+                }
+                Map<Long, Samples> tail = new HashMap<>();
+                query(c, RAW_PER_SERIES_SQL, ids, b1, end, end, tail);
+                List<Long> rawIds = new ArrayList<>();
+                Map<Long, Series> joined = new HashMap<>();
+                for (StoredSeries.Ref ref : refs) {
+                    List<Minutes> stretches = new ArrayList<>();
+                    boolean incomplete = false;
+                    for (Map<Long, Minutes> piece : pieces) {
+                        Minutes m = piece.get(ref.id());
+                        if (m != null) {
+                            stretches.add(m);
+                            incomplete |= m.incomplete;
+                        }
+                    }
+                    if (incomplete) {
+                        rawIds.add(ref.id());
+                        continue;
+                    }
+                    Series s = join(ref, head.get(ref.id()), stretches, tail.get(ref.id()));
+                    if (s == null) {
+                        rawIds.add(ref.id());
+                    } else if (s.size() > 0) {
+                        joined.put(ref.id(), s);
+                    }
+                }
+                Map<Long, Samples> raw = new HashMap<>();
+                if (!rawIds.isEmpty()) {
+                    query(c, RAW_PER_SERIES_SQL, rawIds.stream().mapToLong(Long::longValue).toArray(), start, end, end, raw);
+                }
+                List<Series> out = new ArrayList<>(refs.size());
+                for (StoredSeries.Ref ref : refs) {
+                    Series s = joined.get(ref.id());
+                    Samples r = raw.get(ref.id());
+                    if (s != null) {
+                        out.add(s);
+                    } else if (r != null && r.size > 0) {
+                        out.add(new Series(ref.labels(), Arrays.copyOf(r.t, r.size), Arrays.copyOf(r.v, r.size)));
+                    }
+                }
+                return Optional.of(out);
+            } finally {
+                try {
+                    c.rollback();
+                } finally {
+                    c.setReadOnly(false);
+                    c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+                    c.setAutoCommit(true);
+                }
+            }
+        }
+    }
+
+    /** A series' minutes (or hours) in the counter form, in time order. */
+    private static final class Minutes {
+        long[] firstT;
+        double[] firstV;
+        long[] lastT;
+        double[] lastV;
+        double[] resets;
+        long[] count;
+        boolean incomplete;
+    }
+
+    private static Map<Long, Minutes> counterRollups(Connection c, String sql, long[] ids, long fromMs, long toMs)
+            throws SQLException {
+        Map<Long, Minutes> out = new HashMap<>();
+        if (toMs <= fromMs) {
+            return out;
+        }
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bindIdsAndRange(c, ps, ids, fromMs, toMs);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    Minutes m = new Minutes();
+                    m.firstT = longs(rs.getBytes(2));
+                    m.firstV = doubles(rs.getBytes(3));
+                    m.lastT = longs(rs.getBytes(4));
+                    m.lastV = doubles(rs.getBytes(5));
+                    m.resets = doubles(rs.getBytes(6));
+                    m.count = longs(rs.getBytes(7));
+                    m.incomplete = rs.getBoolean(8);
+                    int n = m.firstT.length;
+                    if (m.firstV.length != n || m.lastT.length != n || m.lastV.length != n || m.resets.length != n
+                            || m.count.length != n) {
+                        throw new SQLException("rollup arrays differ in length");
+                    }
+                    out.put(rs.getLong(1), m);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static long[] longs(byte[] sent) throws SQLException {
+        ByteBuffer b = arrayElements(sent);
+        long[] out = new long[b.getInt()];
+        for (int i = 0; i < out.length; i++) {
+            b.getInt();
+            out[i] = b.getLong();
+        }
+        return out;
+    }
+
+    private static double[] doubles(byte[] sent) throws SQLException {
+        ByteBuffer b = arrayElements(sent);
+        double[] out = new double[b.getInt()];
+        for (int i = 0; i < out.length; i++) {
+            b.getInt();
+            out[i] = b.getDouble();
+        }
+        return out;
+    }
+
+    /**
+     * The raw head, the minutes and the raw tail of one series as one counter series with its
+     * summarized steps; null when the pieces do not join in strictly increasing time (then the
+     * series is read raw).
+     */
+    private static Series join(StoredSeries.Ref ref, Samples head, List<Minutes> stretches, Samples tail) {
+        int cap = (head == null ? 0 : head.size) + (tail == null ? 0 : tail.size);
+        for (Minutes m : stretches) {
+            cap += 2 * m.firstT.length;
+        }
+        long[] t = new long[cap];
+        double[] v = new double[cap];
+        int[] hidden = new int[cap];
+        double[] resets = new double[cap];
+        Arrays.fill(hidden, -1);
+        int n = 0;
+        if (head != null) {
+            for (int i = 0; i < head.size; i++) {
+                if (n > 0 && head.t[i] <= t[n - 1]) {
+                    return null;
+                }
+                t[n] = head.t[i];
+                v[n++] = head.v[i];
+            }
+        }
+        for (Minutes minutes : stretches) {
+            for (int k = 0; k < minutes.firstT.length; k++) {
+                long count = minutes.count[k];
+                if ((n > 0 && minutes.firstT[k] <= t[n - 1]) || count < 1 || count - 2 > Integer.MAX_VALUE
+                        || (count == 1) != (minutes.firstT[k] == minutes.lastT[k])) {
+                    return null;
+                }
+                t[n] = minutes.firstT[k];
+                v[n++] = minutes.firstV[k];
+                if (count >= 2) {
+                    hidden[n - 1] = (int) (count - 2);
+                    resets[n - 1] = minutes.resets[k];
+                    t[n] = minutes.lastT[k];
+                    v[n++] = minutes.lastV[k];
+                }
+            }
+        }
+        if (tail != null) {
+            for (int i = 0; i < tail.size; i++) {
+                if (n > 0 && tail.t[i] <= t[n - 1]) {
+                    return null;
+                }
+                t[n] = tail.t[i];
+                v[n++] = tail.v[i];
+            }
+        }
+        return new Series(ref.labels(), Arrays.copyOf(t, n), Arrays.copyOf(v, n),
+                new CounterSteps(Arrays.copyOf(hidden, n), Arrays.copyOf(resets, n)));
     }
 
     /** Which table serves these hints, and up to where (exclusive) it is complete. */

@@ -55,13 +55,26 @@ final class Evaluator {
         final Labels labels;
         final long[] t;
         final double[] v;
+        /** A storage's summary of counter stretches (rate and increase reads only), else null. */
+        final CounterSteps steps;
         private long[] ft;
         private double[] fv;
+        private CounterSteps fsteps;
 
         LSeries(Labels labels, long[] t, double[] v) {
+            this(labels, t, v, null);
+        }
+
+        LSeries(Labels labels, long[] t, double[] v, CounterSteps steps) {
             this.labels = labels;
             this.t = t;
             this.v = v;
+            this.steps = steps;
+        }
+
+        CounterSteps filteredSteps() {
+            filter();
+            return fsteps;
         }
 
         long[] filteredT() {
@@ -87,13 +100,16 @@ final class Evaluator {
             if (stale == 0) {
                 ft = t;
                 fv = v;
+                fsteps = steps;
                 return;
             }
             long[] nt = new long[t.length - stale];
             double[] nv = new double[t.length - stale];
+            boolean[] keep = new boolean[t.length];
             int j = 0;
             for (int i = 0; i < t.length; i++) {
                 if (!GoMath.isStale(v[i])) {
+                    keep[i] = true;
                     nt[j] = t[i];
                     nv[j] = v[i];
                     j++;
@@ -101,6 +117,8 @@ final class Evaluator {
             }
             ft = nt;
             fv = nv;
+            // a staleness marker is a raw sample, its steps ordinary: dropping it joins its neighbours ordinarily
+            fsteps = steps == null ? null : steps.keep(keep, j);
         }
     }
 
@@ -284,6 +302,11 @@ final class Evaluator {
             }
             long[] t = s.timestampsMs();
             double[] v = s.values();
+            if (s.counterSteps() != null && (!isStrictlyIncreasing(t) || byLabels.containsKey(s.labels()))) {
+                // a summarized counter cannot be re-ordered or merged: the storage sends neither
+                throw new PromQLEvalException("internal error: summarized counter series out of order or repeated: "
+                        + s.labels());
+            }
             if (!isSorted(t)) {
                 Integer[] idx = new Integer[t.length];
                 for (int i = 0; i < idx.length; i++) {
@@ -301,18 +324,30 @@ final class Evaluator {
                 v = nv;
             }
             LSeries prev = byLabels.get(s.labels());
+            if (prev != null && prev.steps != null) {
+                throw new PromQLEvalException("internal error: summarized counter series repeated: " + s.labels());
+            }
             if (prev != null) {
                 LSeries merged = merge(prev, t, v);
                 byLabels.put(s.labels(), merged);
                 out.set(out.indexOf(prev), merged);
                 continue;
             }
-            LSeries ls = new LSeries(s.labels(), t, v);
+            LSeries ls = new LSeries(s.labels(), t, v, s.counterSteps());
             byLabels.put(s.labels(), ls);
             out.add(ls);
         }
         out.sort((a, b) -> a.labels.compareTo(b.labels));
         return out;
+    }
+
+    private static boolean isStrictlyIncreasing(long[] t) {
+        for (int i = 1; i < t.length; i++) {
+            if (t[i] <= t[i - 1]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isSorted(long[] t) {
@@ -498,6 +533,8 @@ final class Evaluator {
         final List<Labels> labels = new ArrayList<>();
         final List<long[]> ts = new ArrayList<>();
         final List<double[]> vs = new ArrayList<>();
+        /** Per series, a storage's counter summary (see {@link CounterSteps}), else null. */
+        final List<CounterSteps> steps = new ArrayList<>();
         long rangeMs;
         long offsetMs;
         boolean hasAt;
@@ -520,6 +557,7 @@ final class Evaluator {
                 in.labels.add(s.labels);
                 in.ts.add(s.filteredT());
                 in.vs.add(s.filteredV());
+                in.steps.add(s.filteredSteps());
             }
             return in;
         }
@@ -547,6 +585,7 @@ final class Evaluator {
             in.labels.add(s.labels);
             in.ts.add(t);
             in.vs.add(x);
+            in.steps.add(null);
         }
         return in;
     }
@@ -559,6 +598,9 @@ final class Evaluator {
         long mint = ref - in.rangeMs - 1 + open;
         List<Series> out = new ArrayList<>();
         for (int s = 0; s < in.labels.size(); s++) {
+            if (in.steps.get(s) != null) {
+                throw new PromQLEvalException("internal error: summarized counter series outside rate/increase");
+            }
             long[] t = in.ts.get(s);
             double[] v = in.vs.get(s);
             int hi = lastLE(t, ref);

@@ -633,6 +633,10 @@ final class Functions {
             ev.checkTimeout();
             long[] t = in.ts.get(s);
             double[] v = in.vs.get(s);
+            CounterSteps steps = in.steps.get(s);
+            if (steps != null && code != RATE && code != INCREASE) {
+                throw new PromQLEvalException("internal error: summarized counter series given to " + name);
+            }
             if (t.length == 0) {
                 continue;
             }
@@ -675,7 +679,9 @@ final class Functions {
                 if (resets == null && (code == RATE || code == INCREASE)) {
                     resets = resetPrefix(v);
                 }
-                double r = compute(code, t, v, lo, hi, ts, mint, ref, in.rangeMs, p, scratch, reg, resets);
+                double r = steps != null
+                        ? extrapolatedRate(t, v, steps, lo, hi, mint, ref, in.rangeMs, code == RATE)
+                        : compute(code, t, v, lo, hi, ts, mint, ref, in.rangeMs, p, scratch, reg, resets);
                 if (Double.doubleToRawLongBits(r) == NO_VALUE_BITS) {
                     continue;
                 }
@@ -857,6 +863,52 @@ final class Functions {
                 }
             }
         }
+        return extrapolate(resultFloat, firstT, lastT, v[lo], numSamplesMinusOne, rangeStart, rangeEnd, rangeMs,
+                isCounter, isRate);
+    }
+
+    /**
+     * extrapolatedRate for a counter partly summarized by the storage ({@link CounterSteps}): the same
+     * last - first, the counter-reset corrections added in time order (a summarized stretch's
+     * correction added as one), and the sample count including the samples the stretches hide.
+     * Equal to the raw samples' answer but for the order of float additions when a stretch holds
+     * more than one reset (then its corrections are summed first).
+     */
+    static double extrapolatedRate(long[] t, double[] v, CounterSteps steps, int lo, int hi, long rangeStart,
+                                   long rangeEnd, long rangeMs, boolean isRate) {
+        if ((lo > 0 && steps.summarized(lo - 1)) || (hi < t.length - 1 && steps.summarized(hi))) {
+            // the storage summarizes only within the one window it was asked for
+            throw new PromQLEvalException("internal error: a window cuts through a summarized counter stretch");
+        }
+        long hidden = 0;
+        for (int i = lo; i < hi; i++) {
+            if (steps.summarized(i)) {
+                hidden += steps.hidden()[i];
+            }
+        }
+        if (hi - lo + 1 + hidden < 2) {
+            return NO_VALUE;
+        }
+        long firstT = t[lo];
+        long lastT = t[hi];
+        double resultFloat = v[hi] - v[lo];
+        for (int i = lo; i < hi; i++) {
+            if (steps.summarized(i)) {
+                double c = steps.resets()[i];
+                if (c != 0) {
+                    resultFloat += c;
+                }
+            } else if (v[i + 1] < v[i]) {
+                resultFloat += v[i];
+            }
+        }
+        return extrapolate(resultFloat, firstT, lastT, v[lo], hi - lo + hidden, rangeStart, rangeEnd, rangeMs,
+                true, isRate);
+    }
+
+    private static double extrapolate(double resultFloat, long firstT, long lastT, double firstV,
+                                      long numSamplesMinusOne, long rangeStart, long rangeEnd, long rangeMs,
+                                      boolean isCounter, boolean isRate) {
         double durationToStart = (double) (firstT - rangeStart) / 1000;
         double durationToEnd = (double) (rangeEnd - lastT) / 1000;
         double sampledInterval = (double) (lastT - firstT) / 1000;
@@ -867,8 +919,8 @@ final class Functions {
         }
         if (isCounter) {
             double durationToZero = durationToStart;
-            if (resultFloat > 0 && v[lo] >= 0) {
-                durationToZero = sampledInterval * (v[lo] / resultFloat);
+            if (resultFloat > 0 && firstV >= 0) {
+                durationToZero = sampledInterval * (firstV / resultFloat);
             }
             if (durationToZero < durationToStart) {
                 durationToStart = durationToZero;

@@ -5,9 +5,10 @@ import java.util.Objects;
 
 /**
  * A time series: labels and samples sorted by time. Used both as input from a {@link SeriesSource} (raw samples)
- * and as matrix output of a query.
+ * and as matrix output of a query. A storage may answer a {@code rate} or {@code increase} read with a counter
+ * partly summarized ({@code counterSteps} not null, samples strictly increasing in time): see {@link CounterSteps}.
  */
-public record Series(Labels labels, long[] timestampsMs, double[] values) {
+public record Series(Labels labels, long[] timestampsMs, double[] values, CounterSteps counterSteps) {
     public Series {
         Objects.requireNonNull(labels, "labels");
         Objects.requireNonNull(timestampsMs, "timestampsMs");
@@ -15,6 +16,14 @@ public record Series(Labels labels, long[] timestampsMs, double[] values) {
         if (timestampsMs.length != values.length) {
             throw new IllegalArgumentException("timestamps and values differ in length");
         }
+        if (counterSteps != null && counterSteps.hidden().length != values.length) {
+            throw new IllegalArgumentException("counter steps and values differ in length");
+        }
+    }
+
+    /** Raw samples. */
+    public Series(Labels labels, long[] timestampsMs, double[] values) {
+        this(labels, timestampsMs, values, null);
     }
 
     /** Number of samples. */
@@ -28,7 +37,8 @@ public record Series(Labels labels, long[] timestampsMs, double[] values) {
             return false;
         }
         Series s = (Series) o;
-        return labels.equals(s.labels) && Arrays.equals(timestampsMs, s.timestampsMs) && Arrays.equals(values, s.values);
+        return labels.equals(s.labels) && Arrays.equals(timestampsMs, s.timestampsMs) && Arrays.equals(values, s.values)
+                && Objects.equals(counterSteps, s.counterSteps);
     }
 
     @Override

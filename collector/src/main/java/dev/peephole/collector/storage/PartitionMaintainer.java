@@ -144,6 +144,37 @@ public class PartitionMaintainer {
                 + day.plusDays(1) + " 00:00:00+00')");
     }
 
+    /**
+     * The first day of the oldest day partition of {@code table} (plain PostgreSQL): the points
+     * from it on are all still stored, as partitions are only dropped whole. Empty without any.
+     */
+    public static Optional<LocalDate> oldestDay(Connection c, String table) throws SQLException {
+        LocalDate oldest = null;
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT child.relname FROM pg_inherits i JOIN pg_class parent ON parent.oid = i.inhparent "
+                        + "JOIN pg_class child ON child.oid = i.inhrelid WHERE parent.relname = ?")) {
+            ps.setString(1, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String name = rs.getString(1);
+                    String prefix = table + "_p";
+                    if (!name.startsWith(prefix)) {
+                        continue;
+                    }
+                    try {
+                        LocalDate day = LocalDate.parse(name.substring(prefix.length()), SUFFIX);
+                        if (oldest == null || day.isBefore(oldest)) {
+                            oldest = day;
+                        }
+                    } catch (java.time.format.DateTimeParseException e) {
+                        // not one of the day partitions
+                    }
+                }
+            }
+        }
+        return Optional.ofNullable(oldest);
+    }
+
     /** Drops the day partitions of {@code table} whose whole day is past the retention. */
     private static void dropOlderThan(Connection c, String table, LocalDate today, Duration keep) throws SQLException {
         LocalDate oldestKept = today.minusDays(Math.max(1, keep.toDays()));

@@ -43,6 +43,7 @@ class RollupMaintainerTest {
 
     @Test
     void minutesAndHoursAreAggregatedAndLatePointsWithinTheRestateWindowAreTakenIn() throws Exception {
+        resetWatermarks();
         Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(2, ChronoUnit.HOURS);
         long series;
         try (Connection c = connection(); Statement s = c.createStatement()) {
@@ -74,6 +75,88 @@ class RollupMaintainerTest {
         rollups.runOnce(now.plusSeconds(30));
         Instant lateMinute = now.minusSeconds(50).truncatedTo(ChronoUnit.MINUTES);
         assertThat(row("metric_rollup_1m", series, lateMinute)).endsWith("sum=7.0 count=1");
+    }
+
+    @Test
+    void minutesHoldTheCounterResetCorrectionAndTheSamplesTheQueryPathReads() throws Exception {
+        resetWatermarks();
+        Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(3, ChronoUnit.HOURS);
+        long series;
+        try (Connection c = connection(); Statement s = c.createStatement()) {
+            ResultSet rs = s.executeQuery("INSERT INTO metric_series (metric_name, labels) VALUES ('reset_test_total', '{}') RETURNING id");
+            rs.next();
+            series = rs.getLong(1);
+            // minute 0: 10, 4, 2, 8, 8 (the last one a retried row): resets after 10 and 4
+            insert(c, series, hour, 10);
+            insert(c, series, hour.plusSeconds(10), 4);
+            insert(c, series, hour.plusSeconds(20), 2);
+            insert(c, series, hour.plusSeconds(30), 8);
+            insert(c, series, hour.plusSeconds(30), 8);
+            // minute 1: 3 (a reset across the minute boundary: not the minute's own), 0.5 at :59.999
+            insert(c, series, hour.plusSeconds(65), 3);
+            insert(c, series, hour.plusMillis(119_999), 0.5);
+            // minute 2: two different values at the same millisecond: no exact answer from the rollup
+            insert(c, series, hour.plusSeconds(125), 5);
+            insert(c, series, hour.plusSeconds(125).plusNanos(300_000), 6);
+            // minute 3: a NaN; minute 4: a staleness marker
+            insert(c, series, hour.plusSeconds(185), 1);
+            insert(c, series, hour.plusSeconds(195), Double.NaN);
+            insert(c, series, hour.plusSeconds(245), Double.longBitsToDouble(0x7ff0000000000002L));
+            // minute 5: one sample
+            insert(c, series, hour.plusSeconds(305), 7);
+        }
+        RollupMaintainer rollups = server.getApplicationContext().getBean(RollupMaintainer.class);
+        assertThat(rollups.runOnce(hour.plus(60, ChronoUnit.MINUTES))).isTrue();
+        assertThat(counterColumns(series, hour)).isEqualTo("reset_sum=14.0 sample_n=4 count=5");
+        assertThat(counterColumns(series, hour.plusSeconds(60))).isEqualTo("reset_sum=3.0 sample_n=2 count=2");
+        assertThat(counterColumns(series, hour.plusSeconds(120))).isEqualTo("reset_sum=null sample_n=null count=2");
+        assertThat(counterColumns(series, hour.plusSeconds(180))).isEqualTo("reset_sum=null sample_n=null count=2");
+        assertThat(counterColumns(series, hour.plusSeconds(240))).isEqualTo("reset_sum=null sample_n=null count=1");
+        assertThat(counterColumns(series, hour.plusSeconds(300))).isEqualTo("reset_sum=0.0 sample_n=1 count=1");
+        assertThat(counterColumns("metric_rollup_1h", series, hour)).isEqualTo("reset_sum=null sample_n=null count=13");
+
+        // an hour from its minutes: resets inside minutes and between them
+        long other;
+        Instant next = hour.plus(1, ChronoUnit.HOURS);
+        try (Connection c = connection(); Statement s = c.createStatement()) {
+            ResultSet rs = s.executeQuery("INSERT INTO metric_series (metric_name, labels) VALUES ('reset_test_total', '{\"k\":\"2\"}') RETURNING id");
+            rs.next();
+            other = rs.getLong(1);
+            insert(c, other, next.plusSeconds(5), 4);
+            insert(c, other, next.plusSeconds(15), 6);
+            insert(c, other, next.plusSeconds(25), 5.5); // inside the minute: + 6
+            insert(c, other, next.plusSeconds(65), 2);   // between minutes: + 5.5
+            insert(c, other, next.plusSeconds(75), 3);
+            insert(c, other, next.plusSeconds(605), 1);  // between minutes nine apart: + 3
+        }
+        assertThat(rollups.runOnce(next.plus(70, ChronoUnit.MINUTES))).isTrue();
+        assertThat(counterColumns(other, next)).isEqualTo("reset_sum=6.0 sample_n=3 count=3");
+        assertThat(counterColumns("metric_rollup_1h", other, next)).isEqualTo("reset_sum=14.5 sample_n=6 count=6");
+    }
+
+    private static String counterColumns(long series, Instant bucket) throws Exception {
+        return counterColumns("metric_rollup_1m", series, bucket);
+    }
+
+    private static String counterColumns(String table, long series, Instant bucket) throws Exception {
+        try (Connection c = connection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT reset_sum, sample_n, count_v FROM " + table + " WHERE series_id = ? AND bucket = ?")) {
+            ps.setLong(1, series);
+            ps.setTimestamp(2, Timestamp.from(bucket));
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return "no row";
+                }
+                return "reset_sum=" + rs.getObject(1) + " sample_n=" + rs.getObject(2) + " count=" + rs.getLong(3);
+            }
+        }
+    }
+
+    /** Each test starts as a first run (the tests run their own clocks on one database). */
+    private static void resetWatermarks() throws Exception {
+        try (Connection c = connection(); Statement s = c.createStatement()) {
+            s.execute("DELETE FROM collector_state WHERE key LIKE 'rollup_%'");
+        }
     }
 
     private static Connection connection() throws Exception {
