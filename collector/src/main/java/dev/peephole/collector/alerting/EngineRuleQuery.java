@@ -6,6 +6,7 @@ import dev.peephole.collector.promql.Point;
 import dev.peephole.collector.promql.PromQLEvalException;
 import dev.peephole.collector.promql.PromQLParseException;
 import dev.peephole.collector.promql.QueryResult;
+import dev.peephole.collector.promql.ReadCarry;
 import dev.peephole.collector.promql.Sample;
 import dev.peephole.collector.promql.SelectRequest;
 import java.util.Collection;
@@ -29,6 +30,7 @@ import java.util.Set;
 public final class EngineRuleQuery implements RuleGroup.Query {
     private final Engine engine;
     private final boolean batched;
+    private final ReadCarry carry;
 
     public EngineRuleQuery(Engine engine) {
         this(engine, false);
@@ -36,8 +38,17 @@ public final class EngineRuleQuery implements RuleGroup.Query {
 
     /** @param batched whether {@link #prepare} reads a group's samples ahead in one go */
     public EngineRuleQuery(Engine engine, boolean batched) {
+        this(engine, batched, null);
+    }
+
+    /**
+     * @param carry what the group's previous batched read left for this one (see
+     *              {@link dev.peephole.collector.promql.SeriesSource#prefetch(Collection, ReadCarry)}); null: nothing
+     */
+    public EngineRuleQuery(Engine engine, boolean batched, ReadCarry carry) {
         this.engine = engine;
         this.batched = batched;
+        this.carry = carry;
     }
 
     /** The engine this query evaluates on (after {@link #prepare}: on the group's snapshot). */
@@ -69,7 +80,8 @@ public final class EngineRuleQuery implements RuleGroup.Query {
             return this;
         }
         try {
-            return new EngineRuleQuery(engine.withSource(engine.source().prefetch(ahead)), false);
+            return new EngineRuleQuery(engine.withSource(carry == null
+                    ? engine.source().prefetch(ahead) : engine.source().prefetch(ahead, carry)), false);
         } catch (RuntimeException e) {
             // Storage trouble: every rule reads live and reports the error as its own.
             return this;

@@ -87,6 +87,8 @@ public final class RuleGroup {
     /** The metric names the group writes: its recording rules' and ALERTS. */
     private final java.util.Set<String> written = new java.util.HashSet<>();
     private final List<String> exprs = new ArrayList<>();
+    /** What the group's batched read keeps from one evaluation to the next (EngineRuleQuery). */
+    private final dev.peephole.collector.promql.ReadCarry readCarry = new dev.peephole.collector.promql.ReadCarry();
 
     public RuleGroup(RuleGroupSpec spec) {
         this.spec = spec;
@@ -120,6 +122,11 @@ public final class RuleGroup {
 
     public long lastEvaluationMs() {
         return lastEvaluationMs;
+    }
+
+    /** What the group's batched reads carry from one evaluation to the next. */
+    public dev.peephole.collector.promql.ReadCarry readCarry() {
+        return readCarry;
     }
 
     public long evaluationNanos() {

@@ -372,7 +372,7 @@ public class RuleManager {
 
     private RuleGroup.Outcome evaluateGroup(RuleGroup g, long ts) {
         try {
-            RuleGroup.Outcome o = g.evaluate(ts, new EngineRuleQuery(engine, batchReads), output, templateContext, ruleWorkers);
+            RuleGroup.Outcome o = g.evaluate(ts, new EngineRuleQuery(engine, batchReads, g.readCarry()), output, templateContext, ruleWorkers);
             Map<String, List<AlertingRule.Transition>> byKey = new LinkedHashMap<>();
             for (AlertingRule.Transition t : o.transitions()) {
                 byKey.computeIfAbsent(RuleGroup.key(g.spec(), t.alert().labels().get("alertname")), k -> new ArrayList<>())

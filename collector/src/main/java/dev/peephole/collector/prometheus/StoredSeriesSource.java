@@ -7,6 +7,7 @@ import dev.peephole.collector.promql.CounterSteps;
 import dev.peephole.collector.promql.LabelMatcher;
 import dev.peephole.collector.promql.PrefetchedSeries;
 import dev.peephole.collector.promql.PromQLEvalException;
+import dev.peephole.collector.promql.ReadCarry;
 import dev.peephole.collector.promql.SelectRequest;
 import dev.peephole.collector.promql.SelectHints;
 import dev.peephole.collector.promql.Series;
@@ -170,6 +171,22 @@ public class StoredSeriesSource implements SeriesSource {
      */
     @Override
     public SeriesSource prefetch(Collection<SelectRequest> requests) {
+        return prefetch(requests, null);
+    }
+
+    /**
+     * As {@link #prefetch(Collection)}, keeping in {@code carry} the raw rows each window read
+     * (for at most {@link #CARRY_MAX_SAMPLES} samples), so that the next read of a window of the
+     * same length that has moved forward (a rule group's next evaluation) reads from the database
+     * only what is newer than the last read's end less {@link #CARRY_OVERLAP_MS}, plus the series
+     * it did not read last time, and takes the rest from memory. The answers are those of a full
+     * read whenever no point is stored more than the overlap later than the last read's end
+     * reached its time; a point later than that is seen at the next full read, made at least every
+     * {@link #CARRY_FULL_READ_MS}. The carried rows are only ever read from the database, so
+     * collectors sharing it stay correct.
+     */
+    @Override
+    public SeriesSource prefetch(Collection<SelectRequest> requests, ReadCarry carry) {
         Map<SelectRequest, List<Series>> answers = new HashMap<>();
         Map<SelectRequest, List<StoredSeries.Ref>> found = new HashMap<>();
         Map<List<Long>, List<SelectRequest>> byWindow = new LinkedHashMap<>();
@@ -189,6 +206,9 @@ public class StoredSeriesSource implements SeriesSource {
                 byWindow.computeIfAbsent(List.of(h.startMs(), h.endMs()), k -> new ArrayList<>()).add(r);
             }
             if (byWindow.isEmpty()) {
+                if (carry != null) {
+                    carry.state(null);
+                }
                 return new PrefetchedSeries(answers, this);
             }
             // Shortest windows first: when the budget runs out, the long reads are the ones left live.
@@ -205,7 +225,7 @@ public class StoredSeriesSource implements SeriesSource {
                     st.execute("SET LOCAL work_mem = '32MB'");
                 }
                 try {
-                    prefetchWindows(c, windows, found, answers);
+                    prefetchWindows(c, windows, found, answers, carry);
                 } finally {
                     try {
                         c.rollback();
@@ -220,9 +240,12 @@ public class StoredSeriesSource implements SeriesSource {
         return new PrefetchedSeries(answers, this);
     }
 
-    private static void prefetchWindows(Connection c, List<Map.Entry<List<Long>, List<SelectRequest>>> windows,
+    private void prefetchWindows(Connection c, List<Map.Entry<List<Long>, List<SelectRequest>>> windows,
                                 Map<SelectRequest, List<StoredSeries.Ref>> found,
-                                Map<SelectRequest, List<Series>> answers) throws SQLException {
+                                Map<SelectRequest, List<Series>> answers, ReadCarry carry) throws SQLException {
+        Object kept = carry == null ? null : carry.state();
+        Carried previous = kept instanceof Carried k ? k : null;
+        Carried next = new Carried();
         long loaded = 0;
         for (Map.Entry<List<Long>, List<SelectRequest>> w : windows) {
             if (loaded >= PREFETCH_MAX_SAMPLES) {
@@ -237,8 +260,18 @@ public class StoredSeriesSource implements SeriesSource {
                 }
             }
             long[] ids = union.stream().mapToLong(Long::longValue).toArray();
+            Window last = previous == null ? null : previous.byLength.get(to - from);
+            Window read = readWindow(c, ids, from, to, last);
+            if (carry != null && read.samples <= carryMaxSamples - next.samples) {
+                next.byLength.put(to - from, read);
+                next.samples += read.samples;
+            }
             Map<Long, Samples> samples = new HashMap<>();
-            rawQuery(c, ids, from, to, to, samples);
+            for (Map.Entry<Long, RawRows> e : read.rows.entrySet()) {
+                Samples out = new Samples();
+                e.getValue().addTo(out, from, to);
+                samples.put(e.getKey(), out);
+            }
             Map<Long, Series> built = new HashMap<>();
             for (Map.Entry<Long, Samples> e : samples.entrySet()) {
                 loaded += e.getValue().size;
@@ -254,6 +287,174 @@ public class StoredSeriesSource implements SeriesSource {
                 }
                 answers.put(r, out);
             }
+        }
+        if (carry != null) {
+            carry.state(next.byLength.isEmpty() ? null : next);
+        }
+    }
+
+    /**
+     * The raw rows of ids with stored times in [fromMs, toMs]: all from the database, or, when the
+     * last read of a window of this length ({@code last}) covers the start of this one, the rows
+     * it read before {@code max(fromMs, last end - overlap)} and the rest from the database.
+     */
+    static Window readWindow(Connection c, long[] ids, long fromMs, long toMs, Window last) throws SQLException {
+        long since = last == null ? Long.MIN_VALUE : Math.max(fromMs, last.toMs - CARRY_OVERLAP_MS);
+        boolean carried = last != null && fromMs >= last.fromMs && toMs >= last.toMs && since > fromMs
+                && toMs - last.fullReadToMs < CARRY_FULL_READ_MS;
+        Map<Long, RawRows> rows = new HashMap<>();
+        java.util.Set<Long> idSet = new java.util.HashSet<>(ids.length * 2);
+        for (long id : ids) {
+            idSet.add(id);
+        }
+        if (!carried) {
+            long read = rawRows(c, ids, fromMs, toMs, rows);
+            return new Window(fromMs, toMs, toMs, idSet, rows, read);
+        }
+        long[] known = Arrays.stream(ids).filter(last.ids::contains).toArray();
+        long[] fresh = Arrays.stream(ids).filter(id -> !last.ids.contains(id)).toArray();
+        for (long id : known) {
+            RawRows before = last.rows.get(id);
+            if (before != null) {
+                RawRows kept = before.slice(fromMs * 1000, since * 1000);
+                if (kept != null) {
+                    rows.put(id, kept);
+                }
+            }
+        }
+        long read = 0;
+        if (known.length > 0) {
+            read += rawRows(c, known, since, toMs, rows);
+        }
+        if (fresh.length > 0) {
+            read += rawRows(c, fresh, fromMs, toMs, rows);
+        }
+        return new Window(fromMs, toMs, last.fullReadToMs, idSet, rows, read);
+    }
+
+    /** How far before the last read's end a carried window is read again (points stored late). */
+    static final long CARRY_OVERLAP_MS = 120_000L;
+    /** A carried window is read in full again at least this often (points stored later than the overlap). */
+    static final long CARRY_FULL_READ_MS = 300_000L;
+    /** Samples a rule group's carry holds at most (24 bytes each); past it, its windows are read in full. */
+    static final long CARRY_MAX_SAMPLES = 1_000_000L;
+    /** {@link #CARRY_MAX_SAMPLES}, lowered by tests. */
+    volatile long carryMaxSamples = CARRY_MAX_SAMPLES;
+
+    /** What one rule group's batched reads keep for the next, per window length. */
+    static final class Carried {
+        final Map<Long, Window> byLength = new HashMap<>();
+        long samples;
+    }
+
+    /** One window's read: its bounds, up to where it was last read in full, the series read, their rows. */
+    static final class Window {
+        final long fromMs;
+        final long toMs;
+        final long fullReadToMs;
+        final java.util.Set<Long> ids;
+        final Map<Long, RawRows> rows;
+        final long samples;
+        /** How many of the rows came from the database (the others were carried). */
+        final long fromDatabase;
+
+        Window(long fromMs, long toMs, long fullReadToMs, java.util.Set<Long> ids, Map<Long, RawRows> rows,
+               long fromDatabase) {
+            this.fromDatabase = fromDatabase;
+            this.fromMs = fromMs;
+            this.toMs = toMs;
+            this.fullReadToMs = fullReadToMs;
+            this.ids = ids;
+            this.rows = rows;
+            long n = 0;
+            for (RawRows r : rows.values()) {
+                n += r.size;
+            }
+            this.samples = n;
+        }
+    }
+
+    /** One series' rows as stored, in time order: exact times (microseconds since the epoch) and values. */
+    static final class RawRows {
+        long[] us;
+        double[] v;
+        int size;
+
+        RawRows(int capacity) {
+            us = new long[capacity];
+            v = new double[capacity];
+        }
+
+        void add(long micros, double value) {
+            if (size == us.length) {
+                us = Arrays.copyOf(us, size * 2);
+                v = Arrays.copyOf(v, size * 2);
+            }
+            us[size] = micros;
+            v[size] = value;
+            size++;
+        }
+
+        /** The rows with fromUs <= time < untilUs (null: none). */
+        RawRows slice(long fromUs, long untilUs) {
+            int a = lowerBound(fromUs);
+            int b = lowerBound(untilUs);
+            if (b <= a) {
+                return null;
+            }
+            RawRows out = new RawRows(b - a + 8);
+            System.arraycopy(us, a, out.us, 0, b - a);
+            System.arraycopy(v, a, out.v, 0, b - a);
+            out.size = b - a;
+            return out;
+        }
+
+        private int lowerBound(long micros) {
+            int lo = 0;
+            int hi = size;
+            while (lo < hi) {
+                int mid = (lo + hi) >>> 1;
+                if (us[mid] < micros) {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+
+        /** Adds the samples a read of [fromMs, maxT] keeps, as {@link #rawQuery} does. */
+        void addTo(Samples out, long fromMs, long maxT) {
+            for (int i = 0; i < size; i++) {
+                long t = epochMillisOfMicros(us[i]);
+                if (t >= fromMs && t <= maxT) {
+                    out.add(t, v[i]);
+                }
+            }
+        }
+    }
+
+    /** Appends the raw rows of ids with stored times in [fromMs, toMs], per series in time order; returns how many. */
+    private static long rawRows(Connection c, long[] ids, long fromMs, long toMs, Map<Long, RawRows> out)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(RAW_SQL)) {
+            ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
+            bindIdsAndRange(c, ps, ids, fromMs, toMs);
+            long n = 0;
+            try (ResultSet rs = ps.executeQuery()) {
+                long currentId = Long.MIN_VALUE;
+                RawRows current = null;
+                while (rs.next()) {
+                    n++;
+                    long id = rs.getLong(1);
+                    if (current == null || id != currentId) {
+                        currentId = id;
+                        current = out.computeIfAbsent(id, k -> new RawRows(32));
+                    }
+                    current.add(micros(rs, 2), rs.getDouble(3));
+                }
+            }
+            return n;
         }
     }
 
@@ -628,7 +829,7 @@ public class StoredSeriesSource implements SeriesSource {
                         currentId = id;
                         current = out.computeIfAbsent(id, k -> new Samples());
                     }
-                    long t = epochMillis(rs.getTimestamp(2));
+                    long t = epochMillisOfMicros(micros(rs, 2));
                     if (t >= fromMs && t <= maxT) {
                         current.add(t, rs.getDouble(3));
                     }
@@ -643,7 +844,34 @@ public class StoredSeriesSource implements SeriesSource {
      * rounded half to even.
      */
     static long epochMillis(Timestamp ts) {
-        long micros = Math.floorDiv(ts.getTime(), 1000L) * 1_000_000L + ts.getNanos() / 1000;
+        return epochMillisOfMicros(Math.floorDiv(ts.getTime(), 1000L) * 1_000_000L + ts.getNanos() / 1000);
+    }
+
+    /** Microseconds from 1970 to PostgreSQL's epoch, 2000-01-01 UTC. */
+    private static final long PG_EPOCH_MICROS = 946_684_800_000_000L;
+
+    /**
+     * A timestamptz column's exact time in microseconds since the epoch. Read in binary (as
+     * {@link #rawQuery} asks) the value is PostgreSQL's own: 8 bytes, microseconds since 2000-01-01
+     * UTC, taken as they are; decoding a {@link Timestamp} for each row was most of the Java side of a
+     * rule group's read (JFR: 70 of its 94 samples). Text values and infinities go through
+     * {@link ResultSet#getTimestamp}.
+     */
+    static long micros(ResultSet rs, int column) throws SQLException {
+        byte[] b = rs.getBytes(column);
+        if (b != null && b.length == 8) {
+            long pg = ((b[0] & 0xFFL) << 56) | ((b[1] & 0xFFL) << 48) | ((b[2] & 0xFFL) << 40) | ((b[3] & 0xFFL) << 32)
+                    | ((b[4] & 0xFFL) << 24) | ((b[5] & 0xFFL) << 16) | ((b[6] & 0xFFL) << 8) | (b[7] & 0xFFL);
+            if (pg != Long.MAX_VALUE && pg != Long.MIN_VALUE) {
+                return pg + PG_EPOCH_MICROS;
+            }
+        }
+        Timestamp ts = rs.getTimestamp(column);
+        return Math.floorDiv(ts.getTime(), 1000L) * 1_000_000L + ts.getNanos() / 1000;
+    }
+
+    /** {@link #epochMillis(Timestamp)} of a time in microseconds since the epoch. */
+    static long epochMillisOfMicros(long micros) {
         if (micros % 1000 == 0) {
             return micros / 1000;
         }

@@ -40,4 +40,14 @@ public interface SeriesSource {
         }
         return new PrefetchedSeries(answers, this);
     }
+
+    /**
+     * As {@link #prefetch(Collection)}, for a caller that reads again and again (a rule group each
+     * interval): the storage may keep samples in {@code carry} and read only what it cannot know
+     * from them. The answers are the same as {@link #prefetch(Collection)}'s within the limits the
+     * storage states. This default keeps nothing.
+     */
+    default SeriesSource prefetch(Collection<SelectRequest> requests, ReadCarry carry) {
+        return prefetch(requests);
+    }
 }

@@ -33,7 +33,8 @@ import org.junit.jupiter.api.Test;
  * the real PostgreSQL with 1,000 series: counters with resets, gaps, series that stop, rows
  * written twice (a retried batch), and rules of every read shape (ranges, offsets, {@code @},
  * subqueries on a minute step, windows over an hour, selectors without a metric name, recording
- * rules read by later rules of the group, {@code ALERTS}).
+ * rules read by later rules of the group, {@code ALERTS}); group evaluations a minute apart also
+ * with the samples each group's previous read carried ({@code RuleReadCarryTest} tests the carry).
  */
 class RuleBatchReadTest {
     private static final int JOBS = 30;
@@ -251,7 +252,6 @@ class RuleBatchReadTest {
         List<RuleGroup> b = specs.stream().map(RuleGroup::new).toList();
         EngineRuleQuery qa = new EngineRuleQuery(perRule.getApplicationContext().getBean(Engine.class), false);
         Engine engineB = batched.getApplicationContext().getBean(Engine.class);
-        EngineRuleQuery qb = new EngineRuleQuery(engineB, true);
         StoredRuleOutput outA = perRule.getApplicationContext().getBean(StoredRuleOutput.class);
         StoredRuleOutput outB = batched.getApplicationContext().getBean(StoredRuleOutput.class);
         ExecutorService workers = Executors.newFixedThreadPool(4);
@@ -261,6 +261,8 @@ class RuleBatchReadTest {
             for (long ts = end - 30 * 60_000L; ts <= end + 2 * 60_000L; ts += 60_000) {
                 for (int k = 0; k < specs.size(); k++) {
                     RuleGroup.Outcome oa = a.get(k).evaluate(ts, qa, outA, AlertingRule.TemplateContext.NONE, workers);
+                    // Batched as the RuleManager does: with what the group's previous read carried.
+                    EngineRuleQuery qb = new EngineRuleQuery(engineB, true, b.get(k).readCarry());
                     RuleGroup.Outcome ob = b.get(k).evaluate(ts, qb, outB, AlertingRule.TemplateContext.NONE, workers);
                     assertThat(describe(b.get(k), ob)).as("group %s at %d", specs.get(k).name(), ts)
                             .isEqualTo(describe(a.get(k), oa));

@@ -15,7 +15,8 @@ import org.junit.jupiter.api.Test;
  * Raw points are read as binary rows ({@code series_id, t, v}) and their times turned into epoch
  * milliseconds in Java: on the real PostgreSQL, for whole milliseconds and for stored times with
  * microseconds (ties included, before and after 1970), the result is the millisecond the former
- * SQL {@code (date_part('epoch', t) * 1000)::bigint} gave.
+ * SQL {@code (date_part('epoch', t) * 1000)::bigint} gave; the binary value read as it is
+ * ({@code StoredSeriesSource.micros}) is the stored time's exact microseconds.
  */
 class RawReadTimestampTest {
 
@@ -45,12 +46,16 @@ class RawReadTimestampTest {
             }
             int rows = 0;
             try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT t, (date_part('epoch', t) * 1000)::bigint FROM times")) {
+                    "SELECT t, (date_part('epoch', t) * 1000)::bigint, (extract(epoch FROM t) * 1000000)::bigint FROM times")) {
                 ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         assertThat(StoredSeriesSource.epochMillis(rs.getTimestamp(1)))
                                 .as("stored %s", rs.getTimestamp(1).toInstant()).isEqualTo(rs.getLong(2));
+                        // The binary value read as it is: the exact microseconds, and the same milliseconds.
+                        long micros = StoredSeriesSource.micros(rs, 1);
+                        assertThat(micros).isEqualTo(rs.getLong(3));
+                        assertThat(StoredSeriesSource.epochMillisOfMicros(micros)).isEqualTo(rs.getLong(2));
                         rows++;
                     }
                 }
