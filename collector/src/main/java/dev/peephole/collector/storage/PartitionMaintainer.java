@@ -149,7 +149,13 @@ public class PartitionMaintainer {
      * from it on are all still stored, as partitions are only dropped whole. Empty without any.
      */
     public static Optional<LocalDate> oldestDay(Connection c, String table) throws SQLException {
-        LocalDate oldest = null;
+        return dayPartitions(c, table).values().stream().min(LocalDate::compareTo);
+    }
+
+    /** The day partitions of {@code table} ({@code <table>_pYYYYMMDD}) by name, with their day. */
+    private static Map<String, LocalDate> dayPartitions(Connection c, String table) throws SQLException {
+        Map<String, LocalDate> days = new java.util.LinkedHashMap<>();
+        String prefix = table + "_p";
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT child.relname FROM pg_inherits i JOIN pg_class parent ON parent.oid = i.inhparent "
                         + "JOIN pg_class child ON child.oid = i.inhrelid WHERE parent.relname = ?")) {
@@ -157,45 +163,29 @@ public class PartitionMaintainer {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String name = rs.getString(1);
-                    String prefix = table + "_p";
-                    if (!name.startsWith(prefix)) {
+                    if (!name.startsWith(prefix) || name.length() != prefix.length() + 8) {
                         continue;
                     }
                     try {
-                        LocalDate day = LocalDate.parse(name.substring(prefix.length()), SUFFIX);
-                        if (oldest == null || day.isBefore(oldest)) {
-                            oldest = day;
-                        }
+                        days.put(name, LocalDate.parse(name.substring(prefix.length()), SUFFIX));
                     } catch (java.time.format.DateTimeParseException e) {
                         // not one of the day partitions
                     }
                 }
             }
         }
-        return Optional.ofNullable(oldest);
+        return days;
     }
 
     /** Drops the day partitions of {@code table} whose whole day is past the retention. */
     private static void dropOlderThan(Connection c, String table, LocalDate today, Duration keep) throws SQLException {
         LocalDate oldestKept = today.minusDays(Math.max(1, keep.toDays()));
         List<String> doomed = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT child.relname FROM pg_inherits i JOIN pg_class parent ON parent.oid = i.inhparent "
-                        + "JOIN pg_class child ON child.oid = i.inhrelid WHERE parent.relname = ?")) {
-            ps.setString(1, table);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    String name = rs.getString(1);
-                    String prefix = table + "_p";
-                    if (name.startsWith(prefix) && name.length() == prefix.length() + 8) {
-                        LocalDate day = LocalDate.parse(name.substring(prefix.length()), SUFFIX);
-                        if (day.isBefore(oldestKept)) {
-                            doomed.add(name);
-                        }
-                    }
-                }
+        dayPartitions(c, table).forEach((name, day) -> {
+            if (day.isBefore(oldestKept)) {
+                doomed.add(name);
             }
-        }
+        });
         try (Statement s = c.createStatement()) {
             for (String name : doomed) {
                 s.execute("DROP TABLE " + name);
