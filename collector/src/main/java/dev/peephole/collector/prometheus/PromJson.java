@@ -87,9 +87,9 @@ final class PromJson {
                     // gets to the first half first formats it, so a busy formatter never makes a query wait.
                     int half = matrix.size() / 2;
                     java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
-                    java.util.concurrent.Future<String> first = FORMATTERS.submit(
+                    java.util.concurrent.Future<RawJson> first = FORMATTERS.submit(
                             () -> claimed.compareAndSet(false, true) ? seriesText(matrix.subList(0, half)) : null);
-                    String second = seriesText(matrix.subList(half, matrix.size()));
+                    RawJson second = seriesText(matrix.subList(half, matrix.size()));
                     try {
                         if (claimed.compareAndSet(false, true)) {
                             first.cancel(false);
@@ -133,7 +133,7 @@ final class PromJson {
     });
 
     /** The series objects of a matrix, comma-separated, as the generator writes them inside the result array. */
-    static String seriesText(List<Series> series) throws IOException {
+    static RawJson seriesText(List<Series> series) throws IOException {
         // The same (UTF-8) generator as the response's, so escapes are the same (it writes a
         // character outside the BMP as a \\u escape pair where a Writer-based one would not).
         ByteArrayOutputStream out = new ByteArrayOutputStream(series.size() * 4096);
@@ -142,23 +142,19 @@ final class PromJson {
             matrixSeries(g, series);
             g.writeEndArray();
         }
-        String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
-        return text.substring(1, text.length() - 1);
+        byte[] text = out.toByteArray();
+        // Without the brackets.
+        return new RawJson(java.util.Arrays.copyOfRange(text, 1, text.length - 1), text.length - 2);
     }
 
     private static void matrixSeries(JsonGenerator g, List<Series> series) throws IOException {
-        PointBuffer buf = new PointBuffer();
+        SamplePairs pairs = new SamplePairs();
         for (Series s : series) {
             g.writeStartObject();
             g.writeFieldName("metric");
             labels(g, s.labels());
-            g.writeArrayFieldStart("values");
-            long[] t = s.timestampsMs();
-            double[] v = s.values();
-            for (int i = 0; i < t.length; i++) {
-                rawPoint(g, buf, t[i], v[i]);
-            }
-            g.writeEndArray();
+            g.writeFieldName("values");
+            g.writeRawValue(pairs.format(s.timestampsMs(), s.values()));
             g.writeEndObject();
         }
     }
@@ -169,32 +165,6 @@ final class PromJson {
             g.writeStringField(labels.name(i), labels.value(i));
         }
         g.writeEndObject();
-    }
-
-    /** Characters of one {@code [t,"v"]} pair, reused for every pair of a matrix. */
-    private static final class PointBuffer {
-        final StringBuilder sb = new StringBuilder(64);
-        char[] chars = new char[64];
-    }
-
-    /**
-     * Writes {@code [t,"v"]} as one raw value: the same text as {@link #point}, without a
-     * string for the timestamp and the value of each of a matrix's hundred thousand pairs.
-     */
-    private static void rawPoint(JsonGenerator g, PointBuffer buf, long tMs, double v) throws IOException {
-        StringBuilder sb = buf.sb;
-        sb.setLength(0);
-        sb.append('[');
-        PromQLFormat.appendTimestamp(sb, tMs);
-        sb.append(",\"");
-        PromQLFormat.appendApiValue(sb, v);
-        sb.append("\"]");
-        int n = sb.length();
-        if (n > buf.chars.length) {
-            buf.chars = new char[Math.max(n, buf.chars.length * 2)];
-        }
-        sb.getChars(0, n, buf.chars, 0);
-        g.writeRawValue(buf.chars, 0, n);
     }
 
     private static void point(JsonGenerator g, long tMs, double v) throws IOException {

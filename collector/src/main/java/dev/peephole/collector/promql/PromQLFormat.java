@@ -133,8 +133,11 @@ public final class PromQLFormat {
             n--;
         }
         int digits = n - from;
-        if (digits == 2) {
+        if (digits == 2 && a < Double.MIN_NORMAL) {
             // Java's variant prefers a closer two-digit decimal where one digit would do: the exhaustive search.
+            // Only subnormals can have that choice: for a normal double, no two-digit decimal other than d.0
+            // lies within its rounding interval when a one-digit one does (they are 1 % apart, the interval
+            // about 1e-16 wide), so a two-digit answer is the shortest one.
             sb.append(exponent ? exponentForm(a) : shortest(a));
             return;
         }
@@ -158,6 +161,110 @@ public final class PromQLFormat {
         } else {
             sb.append(d, from, point).append('.').append(d, from + point, digits - point);
         }
+    }
+
+    /** Longest {@link #putApiValue} output: {@code -1.7976931348623157e+308}, {@code -0.0000012345678901234567}. */
+    public static final int MAX_API_VALUE_BYTES = 32;
+    /** Longest {@link #putTimestamp} output ({@code -9223372036854775.807}; Long.MIN_VALUE's odd text is 25). */
+    public static final int MAX_TIMESTAMP_BYTES = 26;
+    private static final double FAST_PLAIN_MIN = 1e-3;
+    private static final double FAST_PLAIN_MAX = 1e7;
+
+    /**
+     * Writes {@link #formatApiValue} of v as ASCII into dst at pos (room for {@link #MAX_API_VALUE_BYTES} bytes
+     * needed) and returns the position after it: a range query's hundred thousand values without a
+     * StringBuilder or char array each.
+     */
+    public static int putApiValue(byte[] dst, int pos, double v) {
+        double a = Math.abs(v);
+        if (a != 0 && a < TWO_53 && a == Math.rint(a)) {
+            if (v < 0) {
+                dst[pos++] = '-';
+            }
+            return putDigits(dst, pos, (long) a);
+        }
+        if (a >= FAST_PLAIN_MIN && a < FAST_PLAIN_MAX) {
+            // Not an integer here. Java's shortest decimal (Schubfach, as in JDK 19+'s Double.toString) in
+            // this range is written plain ("0.00125", "1234567.5") with the same digits Go's 'f', -1 gives:
+            // the characters are the answer as they are.
+            if (v < 0) {
+                dst[pos++] = '-';
+            }
+            String s = com.fasterxml.jackson.core.io.schubfach.DoubleToDecimal.toString(a);
+            for (int i = 0, n = s.length(); i < n; i++) {
+                dst[pos++] = (byte) s.charAt(i);
+            }
+            return pos;
+        }
+        // NaN, infinities, zeros, and the magnitudes Java writes in exponent form: the general way.
+        StringBuilder sb = new StringBuilder(MAX_API_VALUE_BYTES);
+        appendApiValue(sb, v);
+        for (int i = 0, n = sb.length(); i < n; i++) {
+            dst[pos++] = (byte) sb.charAt(i);
+        }
+        return pos;
+    }
+
+    /**
+     * Writes {@link #formatTimestamp} of tMs as ASCII into dst at pos (room for {@link #MAX_TIMESTAMP_BYTES}
+     * bytes needed) and returns the position after it.
+     */
+    public static int putTimestamp(byte[] dst, int pos, long tMs) {
+        if (tMs == Long.MIN_VALUE) {
+            String s = formatTimestamp(tMs);
+            for (int i = 0; i < s.length(); i++) {
+                dst[pos++] = (byte) s.charAt(i);
+            }
+            return pos;
+        }
+        long t = tMs;
+        if (t < 0) {
+            dst[pos++] = '-';
+            t = -t;
+        }
+        pos = putDigits(dst, pos, t / 1000);
+        int frac = (int) (t % 1000);
+        if (frac != 0) {
+            dst[pos] = '.';
+            dst[pos + 1] = (byte) ('0' + frac / 100);
+            dst[pos + 2] = (byte) ('0' + frac / 10 % 10);
+            dst[pos + 3] = (byte) ('0' + frac % 10);
+            pos += 4;
+        }
+        return pos;
+    }
+
+    /** "00" to "99": two digits a division. */
+    private static final byte[] DIGIT_PAIRS = new byte[200];
+
+    static {
+        for (int i = 0; i < 100; i++) {
+            DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+            DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
+    }
+
+    /** The decimal digits of a non-negative long. */
+    private static int putDigits(byte[] dst, int pos, long n) {
+        int len = 1;
+        for (long x = n; x >= 10; x /= 10) {
+            len++;
+        }
+        int i = pos + len;
+        long x = n;
+        while (x >= 100) {
+            int r = (int) (x % 100);
+            x /= 100;
+            dst[--i] = DIGIT_PAIRS[2 * r + 1];
+            dst[--i] = DIGIT_PAIRS[2 * r];
+        }
+        if (x >= 10) {
+            dst[--i] = DIGIT_PAIRS[2 * (int) x + 1];
+            dst[--i] = DIGIT_PAIRS[2 * (int) x];
+        } else {
+            dst[--i] = (byte) ('0' + x);
+        }
+        return pos + len;
     }
 
     /** Appends {@link #formatTimestamp} of tMs to sb. */

@@ -2,11 +2,14 @@ package dev.peephole.collector.prometheus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peephole.collector.promql.Engine;
 import dev.peephole.collector.promql.LabelMatcher;
 import dev.peephole.collector.promql.Labels;
+import dev.peephole.collector.promql.PromQLFormat;
 import dev.peephole.collector.promql.QueryResult;
 import dev.peephole.collector.promql.Series;
 import java.nio.charset.StandardCharsets;
@@ -65,9 +68,48 @@ class PromJsonTest {
         assertThat(differ).as("first differing byte, around: %s", differ < 0 ? ""
                 : new String(sequential, Math.max(0, differ - 40), Math.min(80, sequential.length - Math.max(0, differ - 40)),
                         StandardCharsets.UTF_8)).isEqualTo(-1);
+        byte[] pairByPair = pairByPair(r, "a warning");
+        differ = java.util.Arrays.mismatch(pairByPair, sequential);
+        assertThat(differ).as("first byte differing from the pair-by-pair text, around: %s", differ < 0 ? ""
+                : new String(pairByPair, Math.max(0, differ - 40), Math.min(80, pairByPair.length - Math.max(0, differ - 40)),
+                        StandardCharsets.UTF_8)).isEqualTo(-1);
         JsonNode parsed = new ObjectMapper().readTree(parallel);
         assertThat(parsed.at("/data/result").size()).isEqualTo(37);
         assertThat(parsed.at("/data/result/36/metric/emoji").asText()).isEqualTo(r.matrix().get(36).labels().get("emoji"));
         assertThat(parsed.at("/data/result/0/metric/ctl").asText()).isEqualTo("a\tb\u0001");
+        assertThat(parsed.at("/data/result/5/values/0/1").asText()).isEqualTo("NaN");
+    }
+
+    /** The same answer with every [t,"v"] pair written through the generator token by token. */
+    private static byte[] pairByPair(QueryResult r, String warning) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("status", "success");
+            g.writeObjectFieldStart("data");
+            g.writeStringField("resultType", "matrix");
+            g.writeArrayFieldStart("result");
+            for (Series s : r.matrix()) {
+                g.writeStartObject();
+                g.writeFieldName("metric");
+                PromJson.labels(g, s.labels());
+                g.writeArrayFieldStart("values");
+                for (int i = 0; i < s.size(); i++) {
+                    g.writeStartArray();
+                    g.writeRawValue(PromQLFormat.formatTimestamp(s.timestampsMs()[i]));
+                    g.writeString(PromQLFormat.formatApiValue(s.values()[i]));
+                    g.writeEndArray();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeArrayFieldStart("warnings");
+            g.writeString(warning);
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+        return out.toByteArray();
     }
 }

@@ -2,6 +2,7 @@ package dev.peephole.collector.promql;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -113,6 +114,7 @@ class FormatTest {
                 default -> -Double.longBitsToDouble(r.nextLong() & 0x7fefffffffffffffL);
             };
             assertEquals(referenceApiValue(v), PromQLFormat.formatApiValue(v), "bits " + Double.doubleToRawLongBits(v));
+            assertEquals(PromQLFormat.formatApiValue(v), putApiValue(v), "bits " + Double.doubleToRawLongBits(v));
             if (v != 0) {
                 assertEquals(PromQLFormat.shortestBigDecimal(Math.abs(v)), PromQLFormat.shortestFast(Math.abs(v)));
             }
@@ -121,13 +123,42 @@ class FormatTest {
                 1.5e300, 2e23, 0.5, 100.25, 1e-7, 12345678901234567890.0}) {
             assertEquals(referenceApiValue(v), PromQLFormat.formatApiValue(v));
             assertEquals(referenceApiValue(-v), PromQLFormat.formatApiValue(-v));
+            assertEquals(PromQLFormat.formatApiValue(v), putApiValue(v));
+            assertEquals(PromQLFormat.formatApiValue(-v), putApiValue(-v));
+        }
+        for (double v : new double[] {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
+                Double.MIN_NORMAL, -Double.MAX_VALUE, -0.0000012345678901234567, 9007199254740993.0, 4503599627370495.5}) {
+            assertEquals(PromQLFormat.formatApiValue(v), putApiValue(v));
+        }
+        // Two significant digits: the exhaustive search is only needed (and only taken) for subnormals.
+        for (int k = 10; k < 100; k++) {
+            for (int e : new int[] {-325, -324, -323, -322, -320, -310, -308, -300, -20, -8, -7, -6, -5, -4, -3, -2, -1,
+                    0, 1, 5, 6, 7, 19, 20, 21, 22, 300, 306}) {
+                double v = Double.parseDouble(k + "e" + e);
+                if (v == 0 || Double.isInfinite(v)) {
+                    continue;
+                }
+                assertEquals(referenceApiValue(v), PromQLFormat.formatApiValue(v), k + "e" + e);
+                assertEquals(PromQLFormat.formatApiValue(v), putApiValue(v), k + "e" + e);
+            }
         }
         StringBuilder sb = new StringBuilder();
-        for (long t : new long[] {0, 1000, 1500, 1005, 1050, -1500, 1700000000123L}) {
+        for (long t : new long[] {0, 1, 9, 10, 99, 100, 999, 1000, 1500, 1005, 1050, -1, -1500, 1700000000123L,
+                Long.MAX_VALUE, Long.MIN_VALUE, Long.MIN_VALUE + 1}) {
             sb.setLength(0);
             PromQLFormat.appendTimestamp(sb, t);
             assertEquals(PromQLFormat.formatTimestamp(t), sb.toString());
+            byte[] b = new byte[PromQLFormat.MAX_TIMESTAMP_BYTES + 3];
+            int end = PromQLFormat.putTimestamp(b, 3, t);
+            assertEquals(PromQLFormat.formatTimestamp(t), new String(b, 3, end - 3, StandardCharsets.US_ASCII));
         }
+    }
+
+    /** {@link PromQLFormat#putApiValue} at an offset in a buffer just long enough, as a string. */
+    private static String putApiValue(double v) {
+        byte[] b = new byte[5 + PromQLFormat.MAX_API_VALUE_BYTES];
+        int end = PromQLFormat.putApiValue(b, 5, v);
+        return new String(b, 5, end - 5, StandardCharsets.US_ASCII);
     }
 
     @Test
