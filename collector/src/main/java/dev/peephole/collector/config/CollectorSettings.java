@@ -38,6 +38,7 @@ public final class CollectorSettings {
             new Setting("PEEPHOLE_QUERY_TIMEOUT", "2m", "PromQL evaluation time limit", false),
             new Setting("PEEPHOLE_QUERY_LOOKBACK_DELTA", "5m", "how far back an instant selector looks for a sample", false),
             new Setting("PEEPHOLE_QUERY_MAX_SAMPLES", "50000000", "samples one query may load", false),
+            new Setting("PEEPHOLE_QUERY_ROLLUP_CACHE_MB", "64", "memory for settled rollup blocks kept for range queries (plain PostgreSQL; 0: off)", false),
             new Setting("PEEPHOLE_RETENTION_SPANS", "7d", "how long raw spans are kept", false),
             new Setting("PEEPHOLE_RETENTION_POINTS", "7d", "how long raw metric points are kept", false),
             new Setting("PEEPHOLE_ROLLUP_INTERVAL", "30s", "how often plain PostgreSQL's rollups are brought up to date (0s: never)", false),

@@ -65,6 +65,7 @@ public class StoredSeriesSource implements SeriesSource {
     private static final String RAW_SQL = "SELECT series_id, t, v FROM metric_points "
             + "WHERE series_id = ANY (?) AND t >= ? AND t <= ? ORDER BY series_id, t";
     private static final long HOUR = 3_600_000L;
+    private static final long DAY = 24 * HOUR;
     /*
      * A query's reads: one index scan per series, in (series_id, time) order, aggregated as it
      * comes (PostgreSQL 16+ sees the input is already sorted for the aggregate's ORDER BY). The
@@ -106,6 +107,18 @@ public class StoredSeriesSource implements SeriesSource {
     private static final String ROLLUP_1M_SQL = perSeries("metric_rollup_1m", "bucket", "last_t", "last_v", "bucket", "<");
     private static final String ROLLUP_1H_SQL = perSeries("metric_rollup_1h", "bucket", "last_t", "last_v", "bucket", "<");
 
+    /** A rollup table's rows as {@link RollupBlockCache} keeps them: bucket start, last sample's time and value. */
+    private static final String BLOCKS_1M_SQL = blocksSql("metric_rollup_1m");
+    private static final String BLOCKS_1H_SQL = blocksSql("metric_rollup_1h");
+
+    private static String blocksSql(String table) {
+        return "SELECT s.id, array_send(a.bs), array_send(a.ts), array_send(a.vs) FROM unnest(?::bigint[]) AS s(id) "
+                + "CROSS JOIN LATERAL (SELECT array_agg((date_part('epoch', bucket) * 1000)::bigint ORDER BY bucket) AS bs, "
+                + "array_agg((date_part('epoch', last_t) * 1000)::bigint ORDER BY bucket) AS ts, "
+                + "array_agg(last_v ORDER BY bucket) AS vs FROM " + table
+                + " r WHERE r.series_id = s.id AND r.bucket >= ? AND r.bucket < ?) a WHERE a.ts IS NOT NULL";
+    }
+
     private static String perSeries(String table, String key, String time, String value, String order,
                                     String upper) {
         return "SELECT s.id, array_send(a.ts), array_send(a.vs) FROM unnest(?::bigint[]) AS s(id) CROSS JOIN LATERAL ("
@@ -118,12 +131,15 @@ public class StoredSeriesSource implements SeriesSource {
     private final StoredSeries series;
     private final SchemaMigrator schema;
     private final RollupMaintainer rollups;
+    private final RollupBlockCache blocks;
 
-    public StoredSeriesSource(ConnectionPool pool, StoredSeries series, SchemaMigrator schema, RollupMaintainer rollups) {
+    public StoredSeriesSource(ConnectionPool pool, StoredSeries series, SchemaMigrator schema, RollupMaintainer rollups,
+                              RollupBlockCache blocks) {
         this.dataSource = pool.dataSource();
         this.series = series;
         this.schema = schema;
         this.rollups = rollups;
+        this.blocks = blocks;
     }
 
     @Override
@@ -742,6 +758,11 @@ public class StoredSeriesSource implements SeriesSource {
         try (Connection c = dataSource.getConnection()) {
             if (plan.table() != null && plan.rollupUntilMs() > hints.startMs()) {
                 long until = Math.min(plan.rollupUntilMs(), hints.endMs() + 1);
+                long from = hints.startMs();
+                if (!timescale() && blocks.enabled()) {
+                    // the settled blocks from memory (read once and kept), the rest as before
+                    from = readSettledBlocks(c, plan, ids, from, until, hints.endMs(), out);
+                }
                 // Buckets that start inside the range and end before the rollups' watermark.
                 String sql = timescale()
                         // continuous aggregates (views with a real-time part): one aggregate over all series, as before
@@ -749,7 +770,9 @@ public class StoredSeriesSource implements SeriesSource {
                                 + "array_agg(last_v ORDER BY bucket) FROM " + plan.table()
                                 + " WHERE series_id = ANY (?) AND bucket >= ? AND bucket < ? GROUP BY series_id"
                         : plan.table().equals("metric_rollup_1h") ? ROLLUP_1H_SQL : ROLLUP_1M_SQL;
-                query(c, sql, ids, hints.startMs(), until, hints.endMs(), out);
+                if (from < until) {
+                    query(c, sql, ids, from, until, hints.endMs(), out);
+                }
                 rawFrom = until;
             }
             if (rawFrom <= hints.endMs()) {
@@ -757,6 +780,133 @@ public class StoredSeriesSource implements SeriesSource {
                     rawQuery(c, ids, rawFrom, hints.endMs(), hints.endMs(), out);
                 } else {
                     query(c, RAW_PER_SERIES_SQL, ids, rawFrom, hints.endMs(), hints.endMs(), out);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Reads the rollup buckets of ids from the start of the range that lie in blocks the rollup
+     * maintainer will not write again, from {@link RollupBlockCache} where it holds them and from
+     * the database (then kept) where not, into out exactly as {@link #query} would have read them
+     * (buckets from fromMs on; samples with fromMs <= t <= maxT). Returns where the rest of the
+     * rollup read starts: the first bucket not read here (fromMs when nothing was).
+     */
+    private long readSettledBlocks(Connection c, Plan plan, long[] ids, long fromMs, long untilMs, long maxT,
+                                   Map<Long, Samples> out) throws SQLException {
+        boolean hourly = plan.table().equals("metric_rollup_1h");
+        long bucketMs = hourly ? HOUR : MINUTE;
+        long blockMs = hourly ? DAY : HOUR;
+        // hours are re-aggregated from an hour before their watermark, minutes from RESTATE before theirs
+        long settled = plan.rollupUntilMs() - (hourly ? HOUR : RollupMaintainer.RESTATE.toMillis());
+        long first = Math.floorDiv(fromMs, blockMs) * blockMs;
+        long end = Math.floorDiv(Math.min(untilMs, settled), blockMs) * blockMs;
+        if (end <= first) {
+            return fromMs;
+        }
+        int n = (int) ((end - first) / blockMs);
+        RollupBlockCache.Block[][] found = new RollupBlockCache.Block[ids.length][];
+        List<Integer> missing = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            RollupBlockCache.Block[] row = new RollupBlockCache.Block[n];
+            boolean all = true;
+            for (int b = 0; b < n; b++) {
+                row[b] = blocks.get(new RollupBlockCache.Key(hourly, ids[i], first + b * blockMs));
+                all &= row[b] != null;
+            }
+            if (all) {
+                found[i] = row;
+            } else {
+                missing.add(i);
+            }
+        }
+        if (!missing.isEmpty()) {
+            long[] missingIds = new long[missing.size()];
+            for (int k = 0; k < missingIds.length; k++) {
+                missingIds[k] = ids[missing.get(k)];
+            }
+            Map<Long, RollupBlockCache.Block[]> read = readBlocks(c, hourly ? BLOCKS_1H_SQL : BLOCKS_1M_SQL, missingIds,
+                    first, end, blockMs, bucketMs);
+            for (int i : missing) {
+                RollupBlockCache.Block[] row = read.get(ids[i]);
+                if (row == null) {
+                    row = new RollupBlockCache.Block[n];
+                    Arrays.fill(row, RollupBlockCache.Block.EMPTY);
+                }
+                for (int b = 0; b < n; b++) {
+                    blocks.put(new RollupBlockCache.Key(hourly, ids[i], first + b * blockMs), row[b]);
+                }
+                found[i] = row;
+            }
+        }
+        for (int i = 0; i < ids.length; i++) {
+            Samples current = null;
+            for (int b = 0; b < n; b++) {
+                RollupBlockCache.Block block = found[i][b];
+                long blockStart = first + b * blockMs;
+                for (int j = 0; j < block.t().length; j++) {
+                    long t = block.t()[j];
+                    if (blockStart + block.bucket()[j] * bucketMs >= fromMs && t >= fromMs && t <= maxT) {
+                        if (current == null) {
+                            current = out.computeIfAbsent(ids[i], k -> new Samples());
+                        }
+                        current.add(t, block.v()[j]);
+                    }
+                }
+            }
+        }
+        return end;
+    }
+
+    /** The rollup rows of ids with buckets in [fromMs, toMs), cut into blocks of blockMs (empty ones too). */
+    private static Map<Long, RollupBlockCache.Block[]> readBlocks(Connection c, String sql, long[] ids, long fromMs,
+                                                                  long toMs, long blockMs, long bucketMs)
+            throws SQLException {
+        int n = (int) ((toMs - fromMs) / blockMs);
+        Map<Long, RollupBlockCache.Block[]> out = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            bindIdsAndRange(c, ps, ids, fromMs, toMs);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    ByteBuffer buckets = arrayElements(rs.getBytes(2));
+                    ByteBuffer times = arrayElements(rs.getBytes(3));
+                    ByteBuffer values = arrayElements(rs.getBytes(4));
+                    int rows = buckets.getInt();
+                    if (times.getInt() != rows || values.getInt() != rows) {
+                        throw new SQLException("buckets, times and values differ in length");
+                    }
+                    long[] bs = new long[rows];
+                    long[] ts = new long[rows];
+                    double[] vs = new double[rows];
+                    for (int k = 0; k < rows; k++) {
+                        buckets.getInt(); // element length (8; the aggregated columns are NOT NULL)
+                        times.getInt();
+                        values.getInt();
+                        bs[k] = buckets.getLong();
+                        ts[k] = times.getLong();
+                        vs[k] = values.getDouble();
+                    }
+                    RollupBlockCache.Block[] row = new RollupBlockCache.Block[n];
+                    int k = 0;
+                    for (int b = 0; b < n; b++) {
+                        long blockStart = fromMs + b * blockMs;
+                        int from = k;
+                        while (k < rows && bs[k] < blockStart + blockMs) {
+                            k++;
+                        }
+                        if (k == from) {
+                            row[b] = RollupBlockCache.Block.EMPTY;
+                            continue;
+                        }
+                        short[] index = new short[k - from];
+                        for (int j = from; j < k; j++) {
+                            index[j - from] = (short) ((bs[j] - blockStart) / bucketMs);
+                        }
+                        row[b] = new RollupBlockCache.Block(Arrays.copyOfRange(ts, from, k), Arrays.copyOfRange(vs, from, k),
+                                index);
+                    }
+                    out.put(rs.getLong(1), row);
                 }
             }
         }

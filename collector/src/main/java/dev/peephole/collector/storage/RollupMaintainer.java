@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 public class RollupMaintainer {
 
     private static final Logger LOG = LoggerFactory.getLogger(RollupMaintainer.class);
-    static final Duration RESTATE = Duration.ofMinutes(2);
+    public static final Duration RESTATE = Duration.ofMinutes(2);
     private static final long ADVISORY_LOCK_KEY = 0x726f6c6c7570L;
     static final String MINUTE_WATERMARK = "rollup_1m_complete_through";
     static final String HOUR_WATERMARK = "rollup_1h_complete_through";

@@ -1,0 +1,92 @@
+package dev.peephole.collector.prometheus;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micronaut.context.annotation.Value;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Stretches of plain PostgreSQL's rollup tables that no longer change, kept in memory for the
+ * range queries that read them again: a dashboard over 24 h refreshed every minute reads the same
+ * 1,440 minute rows of each series each time, and that read (PostgreSQL's scan and the transfer)
+ * was most of such a query's cost once its JSON got cheap. A block is one series' buckets of one
+ * aligned hour (minute rollups) or day (hour rollups), cached only once the rollup maintainer will
+ * not write it again (see {@code RollupMaintainer}: minutes more than its restatement reach behind
+ * its watermark, hours more than an hour behind theirs). Entries live at most {@link #TTL}, so a
+ * retention drop (by this or another collector sharing the database) shows within that time.
+ * Bounded by weight ({@code PEEPHOLE_QUERY_ROLLUP_CACHE_MB}; 0 turns it off); least recently used
+ * blocks go first.
+ */
+@Singleton
+public class RollupBlockCache {
+
+    /** Longest an entry is served after it was read from the database. */
+    static final Duration TTL = Duration.ofMinutes(10);
+
+    /** Which rollup table, which series, and the block's first bucket (epoch ms, aligned to the block length). */
+    record Key(boolean hourly, long seriesId, long blockStartMs) {
+    }
+
+    /**
+     * A block's rows in bucket order: the bucket's last sample (time in epoch ms, value) and the
+     * bucket's index within the block (the query's start may cut a block at a bucket boundary).
+     */
+    record Block(long[] t, double[] v, short[] bucket) {
+        static final Block EMPTY = new Block(new long[0], new double[0], new short[0]);
+
+        int weight() {
+            return 64 + t.length * 18;
+        }
+    }
+
+    private final Cache<Key, Block> cache;
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+
+    public RollupBlockCache(@Value("${peephole.query.rollup.cache.mb:64}") long megabytes, MeterRegistry meters) {
+        this.cache = megabytes <= 0 ? null : Caffeine.newBuilder()
+                .maximumWeight(megabytes << 20)
+                .weigher((Key k, Block b) -> b.weight())
+                .expireAfterWrite(TTL)
+                .build();
+        FunctionCounter.builder("peephole.query.rollup.cache.hits", hits, LongAdder::doubleValue)
+                .description("rollup blocks a range query took from memory").register(meters);
+        FunctionCounter.builder("peephole.query.rollup.cache.misses", misses, LongAdder::doubleValue)
+                .description("rollup blocks a range query read from the database (and then kept)").register(meters);
+        Gauge.builder("peephole.query.rollup.cache.bytes", this, RollupBlockCache::weightedBytes)
+                .description("approximate bytes the cached rollup blocks take").register(meters);
+    }
+
+    boolean enabled() {
+        return cache != null;
+    }
+
+    /** The block, or null (not cached, or the cache is off); counts the hit or miss. */
+    Block get(Key key) {
+        Block b = cache == null ? null : cache.getIfPresent(key);
+        (b == null ? misses : hits).increment();
+        return b;
+    }
+
+    void put(Key key, Block block) {
+        if (cache != null) {
+            cache.put(key, block);
+        }
+    }
+
+    /** Drops every block (tests; a restore into a running database). */
+    public void clear() {
+        if (cache != null) {
+            cache.invalidateAll();
+        }
+    }
+
+    private double weightedBytes() {
+        return cache == null ? 0 : cache.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+    }
+}
