@@ -246,25 +246,49 @@ public final class PromQLFormat {
 
     /** The decimal digits of a non-negative long. */
     private static int putDigits(byte[] dst, int pos, long n) {
+        if (n <= Integer.MAX_VALUE) {
+            // timestamps in seconds until 2038, and most integer values: int division is far cheaper
+            return putDigits(dst, pos, (int) n);
+        }
         int len = 1;
         for (long x = n; x >= 10; x /= 10) {
             len++;
         }
         int i = pos + len;
         long x = n;
-        while (x >= 100) {
+        while (x > Integer.MAX_VALUE) {
             int r = (int) (x % 100);
             x /= 100;
             dst[--i] = DIGIT_PAIRS[2 * r + 1];
             dst[--i] = DIGIT_PAIRS[2 * r];
         }
+        putIntDigitsBackwards(dst, i, (int) x);
+        return pos + len;
+    }
+
+    private static int putDigits(byte[] dst, int pos, int n) {
+        int len = n < 10 ? 1 : n < 100 ? 2 : n < 1_000 ? 3 : n < 10_000 ? 4 : n < 100_000 ? 5
+                : n < 1_000_000 ? 6 : n < 10_000_000 ? 7 : n < 100_000_000 ? 8 : n < 1_000_000_000 ? 9 : 10;
+        putIntDigitsBackwards(dst, pos + len, n);
+        return pos + len;
+    }
+
+    /** Writes the digits of a non-negative int so that the last one is just before end. */
+    private static void putIntDigitsBackwards(byte[] dst, int end, int n) {
+        int i = end;
+        int x = n;
+        while (x >= 100) {
+            int r = x % 100;
+            x /= 100;
+            dst[--i] = DIGIT_PAIRS[2 * r + 1];
+            dst[--i] = DIGIT_PAIRS[2 * r];
+        }
         if (x >= 10) {
-            dst[--i] = DIGIT_PAIRS[2 * (int) x + 1];
-            dst[--i] = DIGIT_PAIRS[2 * (int) x];
+            dst[--i] = DIGIT_PAIRS[2 * x + 1];
+            dst[--i] = DIGIT_PAIRS[2 * x];
         } else {
             dst[--i] = (byte) ('0' + x);
         }
-        return pos + len;
     }
 
     /** Appends {@link #formatTimestamp} of tMs to sb. */

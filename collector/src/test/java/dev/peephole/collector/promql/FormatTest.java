@@ -127,7 +127,9 @@ class FormatTest {
             assertEquals(PromQLFormat.formatApiValue(-v), putApiValue(-v));
         }
         for (double v : new double[] {0.0, -0.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
-                Double.MIN_NORMAL, -Double.MAX_VALUE, -0.0000012345678901234567, 9007199254740993.0, 4503599627370495.5}) {
+                Double.MIN_NORMAL, -Double.MAX_VALUE, -0.0000012345678901234567, 9007199254740993.0, 4503599627370495.5,
+                1, 9, 10, 99, 100, 101, 999_999_999, 1_000_000_000, 2_147_483_647, 2_147_483_648.0, 9_999_999_999.0,
+                1e15, 123_456_789_012_345.0, 9_007_199_254_740_991.0}) {
             assertEquals(PromQLFormat.formatApiValue(v), putApiValue(v));
         }
         // Two significant digits: the exhaustive search is only needed (and only taken) for subnormals.
