@@ -6,7 +6,8 @@
 # and (b) loads the Overview in headless Chromium 10 times (DashboardPaint).
 #   BEFORE_JAR=/path/to/older/peephole-collector.jar: the same measurements with that build first,
 #   on the same database (side by side in one run).
-#   REQUESTS (20), LOADS (10), HOURS (24); WRITE_RESULTS=0 to leave bench/results alone.
+#   REQUESTS (20), LOADS (10), HOURS (24); WRITE_RESULTS=0 to leave bench/results alone;
+#   COLLECTOR_JAVA_OPTS: extra JVM options of the collector (e.g. -XX:StartFlightRecording=...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COLLECTOR_JAR=${COLLECTOR_JAR:-collector/target/peephole-collector.jar}
@@ -43,7 +44,7 @@ start_collector() {
     PEEPHOLE_OTLP_GRPC_PORT="${PORTS[2]}" PEEPHOLE_OTLP_HTTP_PORT="${PORTS[3]}" \
     PEEPHOLE_DATA_DIR="$DATA_DIR" PEEPHOLE_ADMIN_PASSWORD="$ADMIN_PASSWORD" PEEPHOLE_AGENT_TOKEN="$AGENT_TOKEN" \
     PEEPHOLE_ROLLUP_INTERVAL=5s PEEPHOLE_INGEST_MAX_TIME_SKEW=48h \
-    java -Xms1g -Xmx1g -jar "$1" >>"$WORK/collector.log" 2>&1 &
+    java -Xms1g -Xmx1g ${COLLECTOR_JAVA_OPTS:-} -jar "$1" >>"$WORK/collector.log" 2>&1 &
   COLLECTOR_PID=$!
   for _ in $(seq 1 240); do
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$HTTP/ready" || true)" = 200 ] && return 0
