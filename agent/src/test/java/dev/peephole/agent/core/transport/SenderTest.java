@@ -204,4 +204,30 @@ class SenderTest {
             Thread.sleep(20);
         }
     }
+
+    @Test
+    void aBatchWrittenFromEncodedSpansIsByteForByteTheMessageProtobufWrites() throws Exception {
+        java.util.List<dev.peephole.proto.v1.Span> spans = new java.util.ArrayList<>();
+        java.util.List<byte[]> encoded = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            dev.peephole.proto.v1.Span s = dev.peephole.proto.v1.Span.newBuilder().setName("s" + i)
+                    .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[16]))
+                    .setSpanId(com.google.protobuf.ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, (byte) i}))
+                    .setStartTimeUnixNano(1_000L * i).setEndTimeUnixNano(2_000L * i + 1)
+                    .addAttributes(dev.peephole.proto.v1.KeyValue.newBuilder().setKey("k")
+                            .setValue(dev.peephole.proto.v1.AnyValue.newBuilder().setStringValue("v" + "x".repeat(200 * i))))
+                    .build();
+            spans.add(s);
+            encoded.add(s.toByteArray());
+        }
+        dev.peephole.proto.v1.MetricSeries m = dev.peephole.proto.v1.MetricSeries.newBuilder().setName("jvm.thread.count").build();
+        for (long seq : new long[] {1, 300, Long.MAX_VALUE}) {
+            byte[] expected = dev.peephole.proto.v1.AgentMessage.newBuilder().setBatch(dev.peephole.proto.v1.Batch.newBuilder()
+                    .setSequence(seq).addAllSpans(spans).addMetrics(m)).build().toByteArray();
+            assertThat(Sender.encodeBatch(seq, encoded, java.util.List.of(m))).isEqualTo(expected);
+        }
+        byte[] empty = dev.peephole.proto.v1.AgentMessage.newBuilder().setBatch(dev.peephole.proto.v1.Batch.newBuilder()
+                .setSequence(7).addMetrics(m)).build().toByteArray();
+        assertThat(Sender.encodeBatch(7, java.util.List.of(), java.util.List.of(m))).isEqualTo(empty);
+    }
 }
