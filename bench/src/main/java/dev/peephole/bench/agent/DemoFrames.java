@@ -195,6 +195,7 @@ public final class DemoFrames {
         System.out.printf("frame latency ms: p50 %.3f, p90 %.3f, p99 %.3f, max %.3f%n",
                 Variants.quantile(ms, 0.5), Variants.quantile(ms, 0.9), Variants.quantile(ms, 0.99),
                 Variants.quantile(ms, 1.0));
+        String cpuResult = "";
         if (frameCpu) {
             double[] cpu = Arrays.copyOf(cpus, n);
             double[] off = new double[n];
@@ -207,10 +208,13 @@ public final class DemoFrames {
             System.out.printf("frame wall minus CPU ms (off a CPU): p50 %.3f, p90 %.3f, p99 %.3f, max %.3f%n",
                     Variants.quantile(off, 0.5), Variants.quantile(off, 0.9), Variants.quantile(off, 0.99),
                     Variants.quantile(off, 1.0));
+            cpuResult = String.format(" cpu_p99_ms=%.3f offcpu_p99_ms=%.3f", Variants.quantile(cpu, 0.99),
+                    Variants.quantile(off, 0.99));
         }
         System.out.printf("after full GC: heap used %.1f MiB, non-heap used %.1f MiB%n", heapMiB, nonHeapMiB);
-        System.out.printf("RESULT frames_per_second=%.1f p50_ms=%.3f p99_ms=%.3f heap_used_mib=%.1f nonheap_used_mib=%.1f frames=%d%n",
-                framesPerSecond, Variants.quantile(ms, 0.5), Variants.quantile(ms, 0.99), heapMiB, nonHeapMiB, n);
+        System.out.printf("RESULT frames_per_second=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f heap_used_mib=%.1f nonheap_used_mib=%.1f frames=%d%s%n",
+                framesPerSecond, Variants.quantile(ms, 0.5), Variants.quantile(ms, 0.9), Variants.quantile(ms, 0.99),
+                heapMiB, nonHeapMiB, n, cpuResult);
     }
 
     /** One measured frame, for lining frames up with a JFR recording's other events. */
