@@ -161,9 +161,9 @@ frames() { # PACE ROW [agent arg]: DemoFrames, its GC log summarised (young paus
       if (n == 0) { print "young GC pauses in the measured frames: none"; exit }
       isort(p, n); m = 0; for (k in tot) { s[++m] = tot[k] }; isort(s, m)
       printf "young GC pauses in the measured frames: %d, median %.2f ms, max %.2f ms, total %.0f ms; survivors after each: median %.0f KiB\n",
-        n, p[int((n + 1) / 2)], p[n], sum, m > 0 ? s[int((m + 1) / 2)] / 1024 : 0
+        n, p[int((n + 1) / 2)], p[n], sum, (m > 0 ? s[int((m + 1) / 2)] / 1024 : 0)
       printf "RESULT young_gc_pauses=%d young_gc_median_ms=%.2f young_gc_total_ms=%.0f survivor_median_kib=%.0f\n",
-        n, p[int((n + 1) / 2)], sum, m > 0 ? s[int((m + 1) / 2)] / 1024 : 0
+        n, p[int((n + 1) / 2)], sum, (m > 0 ? s[int((m + 1) / 2)] / 1024 : 0)
     }' "$gclog")
   printf '%s\n%s\n' "$out" "$gc"
 }
