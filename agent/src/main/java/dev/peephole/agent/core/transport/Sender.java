@@ -325,8 +325,16 @@ public final class Sender {
             }
         }
         long wait = options.batchInterval.toNanos() - (System.nanoTime() - lastBatchAt);
-        wait = Math.min(wait, heartbeatNanos - (System.nanoTime() - lastHeartbeatAt));
-        if (stream == null) {
+        if (wait <= 0 && buffer.isEmpty()) {
+            // nothing to send: sleep until spans wake it or the next interval (a batch made now would be empty)
+            wait = options.batchInterval.toNanos();
+        }
+        Stream open = stream;
+        if (open != null && open.open) {
+            // heartbeats only go on an open stream; without one they must not keep the thread awake
+            wait = Math.min(wait, heartbeatNanos - (System.nanoTime() - lastHeartbeatAt));
+        }
+        if (open == null) {
             wait = Math.min(wait, nextConnectAt - System.nanoTime());
         }
         if (wait > 0) {
