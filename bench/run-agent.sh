@@ -5,16 +5,17 @@
 # and without our agent. Ours exports to a real collector started here on a fresh embedded
 # database; the collector has no OTLP ingest yet, so OpenTelemetry's is measured with its
 # exporter pointed where nothing listens (and with it off), next to ours the same way.
-# Writes bench/results/agent-<date>.md. About 10 minutes.
+# Writes bench/results/agent-<date>.md. About 15 minutes (25 with BEFORE_AGENT_JAR).
 #
 # Settings (environment): JMH_SECONDS (2, per iteration), JMH_ITERATIONS (5, as many warm-up
 # ones), STARTUP_RUNS (5), DEMO_SECONDS (60), DEMO_WARMUP_SECONDS (10), DEMO_PACE_FPS (50),
 # WRITE_RESULTS (1), PARTS ("call startup frames": which parts to run), BEFORE_AGENT_JAR (unset:
-# another build of the agent, e.g. main's, measured per call in the same run as peephole-before*;
-# BEFORE_LABEL says which in the results).
+# another build of the agent, e.g. main's, measured per call and in the frames in the same run as
+# peephole-before*; BEFORE_LABEL says which in the results). The frames rows are no agent, ours to
+# the collector and ours to nowhere (and the BEFORE build's two), as fast as they go and paced.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = --help ]; then sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = --help ]; then sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 COLLECTOR_JAR=collector/target/peephole-collector.jar
 BENCH_JAR=bench/target/peephole-bench.jar
 AGENT_JAR=agent/target/peephole-agent.jar
@@ -144,33 +145,80 @@ fi
 
 if part frames; then
 echo "== demo frames (${DEMO_SECONDS:-60} s each)" >&2
-frames() { # PACE [agent arg]
-  java -Xms512m -Xmx512m ${2:+"$2"} -cp "$BENCH_JAR:$DEMO_JAR" dev.peephole.bench.agent.DemoFrames \
-    --seconds "${DEMO_SECONDS:-60}" --warmup-seconds "${DEMO_WARMUP_SECONDS:-10}" --pace-fps "$1" \
-    2>>"$WORK/frames.log" | grep -E '^(frames|frame latency|after|RESULT)'
+frames() { # PACE ROW [agent arg]: DemoFrames, its GC log summarised (young pauses, survivors)
+  local out gclog="$WORK/gc-$2-$1.log"
+  out=$(java -Xms512m -Xmx512m ${3:+"$3"} "-Xlog:gc,gc+age=trace:file=$gclog:uptime" -cp "$BENCH_JAR:$DEMO_JAR" \
+    dev.peephole.bench.agent.DemoFrames --seconds "${DEMO_SECONDS:-60}" --warmup-seconds "${DEMO_WARMUP_SECONDS:-10}" \
+    --pace-fps "$1" --frame-cpu 1 2>>"$WORK/frames.log" | grep -E '^(frames|frame|after|RESULT)')
+  # young pauses of the measured frames (after the warm-up, before the closing System.gc())
+  local gc
+  gc=$(awk -v from="${DEMO_WARMUP_SECONDS:-10}" '
+    function isort(a, n,   i, j, v) { for (i = 2; i <= n; i++) { v = a[i]; for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]; a[j + 1] = v } }
+    { t = substr($1, 2) + 0 }
+    / Pause Young / && t > from { ms = $NF; sub(/ms$/, "", ms); p[++n] = ms + 0; sum += ms }
+    / - age / && t > from { id = $2; tot[id] = $(NF - 1) + 0 }
+    END {
+      if (n == 0) { print "young GC pauses in the measured frames: none"; exit }
+      isort(p, n); m = 0; for (k in tot) { s[++m] = tot[k] }; isort(s, m)
+      printf "young GC pauses in the measured frames: %d, median %.2f ms, max %.2f ms, total %.0f ms; survivors after each: median %.0f KiB\n",
+        n, p[int((n + 1) / 2)], p[n], sum, (m > 0 ? s[int((m + 1) / 2)] / 1024 : 0)
+      printf "RESULT young_gc_pauses=%d young_gc_median_ms=%.2f young_gc_total_ms=%.0f survivor_median_kib=%.0f\n",
+        n, p[int((n + 1) / 2)], sum, (m > 0 ? s[int((m + 1) / 2)] / 1024 : 0)
+    }' "$gclog")
+  printf '%s\n%s\n' "$out" "$gc"
 }
-DEMO_AGENT=$(peephole agentbench-demo-frames "127.0.0.1:${PORTS[1]}")
-FRAMES_NONE=$(frames 0); echo "$FRAMES_NONE" >&2
-FRAMES_PEEPHOLE=$(frames 0 "$DEMO_AGENT"); echo "$FRAMES_PEEPHOLE" >&2
+# Rows: the name, the agent argument. Ours exports to the collector started above, or to NOWHERE
+# (spans dropped and counted; the collector's own CPU is then out of the picture, but the agent's
+# buffer is full and turns over). BEFORE_AGENT_JAR: the same two with another build.
+ROWS=("none|")
+[ -z "$BEFORE_AGENT_JAR" ] || ROWS+=("peephole-before|$(peephole agentbench-demo-frames-before "127.0.0.1:${PORTS[1]}" "" "$BEFORE_AGENT_JAR")")
+ROWS+=("peephole|$(peephole agentbench-demo-frames "127.0.0.1:${PORTS[1]}")")
+[ -z "$BEFORE_AGENT_JAR" ] || ROWS+=("peephole-before-no-collector|$(peephole agentbench-demo-frames-before-nc "$NOWHERE" "log.level=error" "$BEFORE_AGENT_JAR")")
+ROWS+=("peephole-no-collector|$(peephole agentbench-demo-frames-nc "$NOWHERE" "log.level=error")")
 PACE=${DEMO_PACE_FPS:-50}
-PACED_NONE=$(frames "$PACE"); echo "$PACED_NONE" >&2
-PACED_PEEPHOLE=$(frames "$PACE" "$DEMO_AGENT"); echo "$PACED_PEEPHOLE" >&2
+declare -A FAST PACED
+for row in "${ROWS[@]}"; do
+  name=${row%%|*}; arg=${row#*|}
+  echo "-- $name, as fast as they go (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  FAST[$name]=$(frames 0 "$name" "$arg"); echo "${FAST[$name]}" >&2
+done
+for row in "${ROWS[@]}"; do
+  name=${row%%|*}; arg=${row#*|}
+  echo "-- $name, paced at $PACE/s (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  PACED[$name]=$(frames "$PACE" "$name" "$arg"); echo "${PACED[$name]}" >&2
+done
 SPANS_DEMO=$(spans_of agentbench-demo-frames Camera.capture)
 fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 val() { sed -n "s/.*RESULT.* $2=\([0-9.]*\).*/\1/p; s/^RESULT $2=\([0-9.]*\).*/\1/p" <<<"$1" | head -1; }
-summary() { # NO-AGENT PEEPHOLE
-  awk -v f0="$(val "$1" frames_per_second)" -v f1="$(val "$2" frames_per_second)" \
-      -v p0="$(val "$1" p99_ms)" -v p1="$(val "$2" p99_ms)" -v h0="$(val "$1" heap_used_mib)" -v h1="$(val "$2" heap_used_mib)" 'BEGIN {
-    printf "| | no agent | Peephole agent | difference |\n| --- | ---: | ---: | ---: |\n";
-    printf "| frames/s | %.1f | %.1f | %+.1f %% |\n", f0, f1, (f1 - f0) / f0 * 100;
-    printf "| p99 frame latency | %.2f ms | %.2f ms | %+.1f %% |\n", p0, p1, (p1 - p0) / p0 * 100;
-    printf "| heap used after full GC | %.1f MiB | %.1f MiB | %+.1f MiB |\n", h0, h1, h1 - h0 }'
+table() { # fast|paced: one column per row, the difference to "none" in brackets
+  local -n R=$1
+  local names=() n
+  for row in "${ROWS[@]}"; do names+=("${row%%|*}"); done
+  {
+    printf '|'; for n in "${names[@]}"; do printf ' | %s' "$n"; done; printf ' |\n| ---'
+    for n in "${names[@]}"; do printf ' | ---:'; done; printf ' |\n'
+    for m in frames_per_second:frames/s p50_ms:p50 p90_ms:p90 p99_ms:p99 cpu_p99_ms:"p99 of the frame thread's CPU time" \
+             offcpu_p99_ms:"p99 of wall minus CPU" young_gc_median_ms:"young GC pause, median" \
+             young_gc_total_ms:"young GC pauses, total" survivor_median_kib:"survivors after a young GC (KiB)" \
+             heap_used_mib:"heap used after full GC (MiB)"; do
+      key=${m%%:*}; label=${m#*:}
+      base=$(val "${R[none]}" "$key")
+      printf '| %s' "$label"
+      for n in "${names[@]}"; do
+        v=$(val "${R[$n]}" "$key")
+        if [ "$n" = none ] || [ -z "$v" ] || [ -z "$base" ]; then printf ' | %s' "${v:-}"
+        elif [ "$key" = heap_used_mib ]; then awk -v v="$v" -v b="$base" 'BEGIN { printf " | %s (%+.1f MiB)", v, v - b }'
+        else awk -v v="$v" -v b="$base" 'BEGIN { printf " | %s (%+.1f %%)", v, b == 0 ? 0 : (v - b) / b * 100 }'; fi
+      done
+      printf ' |\n'
+    done
+  }
 }
 if part frames; then
-  SUMMARY=$(summary "$FRAMES_NONE" "$FRAMES_PEEPHOLE")
-  PACED_SUMMARY=$(summary "$PACED_NONE" "$PACED_PEEPHOLE")
+  SUMMARY=$(table FAST)
+  PACED_SUMMARY=$(table PACED)
   echo "$SUMMARY"; echo "$PACED_SUMMARY"
 fi
 
@@ -221,8 +269,17 @@ if [ "${WRITE_RESULTS:-1}" = 1 ]; then
       echo
       echo "The demo's pipeline classes from \`$DEMO_JAR\`, frame by frame on one"
       echo "thread (\`DoorbellPipeline.runInline(1)\`: capture, motion, face detection and recognition, events),"
-      echo "the same frames in the same order in both runs; \`-Xms512m -Xmx512m\`; Peephole agent with its"
-      echo "built-in doorbell profile, exporting to the collector ($SPANS_DEMO of the last 20 traces asked for held \`Camera.capture\`)."
+      echo "the same frames in the same order in every run, one JVM per row in turn; \`-Xms512m -Xmx512m\`; Peephole"
+      echo "agent with its built-in doorbell profile, exporting to the collector on these same $(nproc) cores"
+      echo "(\`peephole\`; $SPANS_DEMO of the last 20 traces asked for held \`Camera.capture\`) or to $NOWHERE"
+      echo "(\`peephole-no-collector\`: spans dropped and counted, so no collector and database take CPU, but the"
+      echo "agent's span buffer, 10,000 by default, is full and turns over)."
+      if [ -n "$BEFORE_AGENT_JAR" ]; then
+        echo "\`peephole-before*\`: the same with \`$BEFORE_AGENT_JAR\` (${BEFORE_LABEL:-another build})."
+      fi
+      echo "Differences to \`none\` in brackets. Frame thread CPU: \`ThreadMXBean.getCurrentThreadCpuTime\` around"
+      echo "each frame; wall minus CPU is time the frame thread was not running (GC pauses, other threads and"
+      echo "processes on the cores). Young GC pauses and survivor sizes from each JVM's \`-Xlog:gc,gc+age=trace\`."
       echo
       echo "As fast as they go (frames back to back):"
       echo
@@ -233,10 +290,8 @@ if [ "${WRITE_RESULTS:-1}" = 1 ]; then
       echo "$PACED_SUMMARY"
       echo
       echo '```'
-      echo "no agent, as fast as they go:"; echo "$FRAMES_NONE"
-      echo "Peephole agent, as fast as they go:"; echo "$FRAMES_PEEPHOLE"
-      echo "no agent, paced at $PACE/s:"; echo "$PACED_NONE"
-      echo "Peephole agent, paced at $PACE/s:"; echo "$PACED_PEEPHOLE"
+      for row in "${ROWS[@]}"; do echo "${row%%|*}, as fast as they go:"; echo "${FAST[${row%%|*}]}"; done
+      for row in "${ROWS[@]}"; do echo "${row%%|*}, paced at $PACE/s:"; echo "${PACED[${row%%|*}]}"; done
       echo '```'
     fi
   } > "$RESULTS_FILE"

@@ -25,6 +25,7 @@ import java.util.function.Consumer;
 /** Starts and stops the agent: configuration, transport, tracing, instrumentation and metrics. */
 public final class AgentCore {
     private static volatile AgentCore running;
+    static final int ENCODE_EVERY_SPANS = 64;
 
     final AgentConfig config;
     final Identity identity;
@@ -36,8 +37,10 @@ public final class AgentCore {
     private AgentCore(AgentConfig config, Identity identity) {
         this.config = config;
         this.identity = identity;
+        // The sender is woken every ENCODE_EVERY_SPANS ended spans to encode them (a short step each
+        // time, not one long burst per batch), so few live span objects wait for a young GC to copy.
         this.buffer = new Buffer(config.getInt(Setting.QUEUE_MAX_SPANS), config.getInt(Setting.QUEUE_MAX_POINTS),
-                config.getInt(Setting.BATCH_MAX_SPANS));
+                Math.min(ENCODE_EVERY_SPANS, config.getInt(Setting.BATCH_MAX_SPANS)));
         Sender.Options o = senderOptions(config);
         this.sender = new Sender(o, buffer, identity, this::applySettings);
         this.metrics = new MetricsScheduler(buffer, config.getDuration(Setting.METRICS_INTERVAL));

@@ -14,6 +14,7 @@ import dev.peephole.doorbell.vision.MotionDetector;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.ThreadMXBean;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,6 +23,12 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import jdk.jfr.Category;
+import jdk.jfr.Event;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+import jdk.jfr.Timespan;
 
 /**
  * The doorbell demo's own pipeline classes (from doorbell-demo.jar on the class path, so an
@@ -44,9 +51,11 @@ import java.util.concurrent.TimeUnit;
 public final class DemoFrames {
     static final String USAGE = """
             usage: DemoFrames [--seconds 60] [--warmup-seconds 10] [--fps 10] [--seed 42] [--lap-frames 3000]
-                              [--pace-fps 0]
+                              [--pace-fps 0] [--frame-cpu 0]
             --fps: the camera's frame rate (scene timing); --pace-fps: frames started per second in the
-            measurement, 0 for as fast as they go.""";
+            measurement, 0 for as fast as they go; --frame-cpu 1: also the frame thread's own CPU time
+            per frame (and the wall time it was not on a CPU), each frame as a JFR event
+            dev.peephole.bench.Frame for a recording to line up with GC, safepoints and other threads.""";
 
     private DemoFrames() {
     }
@@ -86,15 +95,21 @@ public final class DemoFrames {
         int seed;
         int lap;
         int pace;
+        boolean frameCpu;
         try {
             Variants args = new Variants(withDummyVariant(argv), Map.of("seconds", "60", "warmup-seconds", "10",
-                    "fps", "10", "seed", "42", "lap-frames", "3000", "pace-fps", "0"));
+                    "fps", "10", "seed", "42", "lap-frames", "3000", "pace-fps", "0", "frame-cpu", "0"));
             seconds = args.positiveInt("seconds");
             warmup = args.positiveInt("warmup-seconds");
             fps = args.positiveInt("fps");
             seed = args.positiveInt("seed");
             lap = args.positiveInt("lap-frames");
             pace = "0".equals(args.options.get("pace-fps")) ? 0 : args.positiveInt("pace-fps");
+            String fc = args.options.get("frame-cpu");
+            if (!fc.equals("0") && !fc.equals("1")) {
+                throw new Variants.BadArgs("--frame-cpu wants 0 or 1, got '" + fc + "'");
+            }
+            frameCpu = fc.equals("1");
         } catch (Variants.BadArgs e) {
             System.err.println("DemoFrames: " + e.getMessage());
             System.err.println(USAGE);
@@ -115,6 +130,8 @@ public final class DemoFrames {
 
         Run run = new Run(cast, faceDetector, recognizer, fps, seed, lap);
         double[] latencies = new double[1 << 16];
+        double[] cpus = new double[frameCpu ? 1 << 16 : 0];
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         int n = 0;
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
@@ -130,6 +147,28 @@ public final class DemoFrames {
                 } else if (wait > 0) {
                     TimeUnit.NANOSECONDS.sleep(wait);
                 }
+            }
+            if (frameCpu) {
+                FrameEvent e = new FrameEvent();
+                e.begin();
+                long c0 = threads.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                run.frame();
+                now = System.nanoTime();
+                long cpu = threads.getCurrentThreadCpuTime() - c0;
+                e.end();
+                e.index = n;
+                e.cpuNanos = cpu;
+                e.commit();
+                if (n == cpus.length) {
+                    cpus = Arrays.copyOf(cpus, n * 2);
+                }
+                cpus[n] = cpu / 1e6;
+                if (n == latencies.length) {
+                    latencies = Arrays.copyOf(latencies, n * 2);
+                }
+                latencies[n++] = (now - t0) / 1e6;
+                continue;
             }
             long t0 = System.nanoTime();
             run.frame();
@@ -156,9 +195,39 @@ public final class DemoFrames {
         System.out.printf("frame latency ms: p50 %.3f, p90 %.3f, p99 %.3f, max %.3f%n",
                 Variants.quantile(ms, 0.5), Variants.quantile(ms, 0.9), Variants.quantile(ms, 0.99),
                 Variants.quantile(ms, 1.0));
+        String cpuResult = "";
+        if (frameCpu) {
+            double[] cpu = Arrays.copyOf(cpus, n);
+            double[] off = new double[n];
+            for (int i = 0; i < n; i++) {
+                off[i] = Math.max(0, ms[i] - cpu[i]);
+            }
+            System.out.printf("frame thread CPU ms: p50 %.3f, p90 %.3f, p99 %.3f, max %.3f%n",
+                    Variants.quantile(cpu, 0.5), Variants.quantile(cpu, 0.9), Variants.quantile(cpu, 0.99),
+                    Variants.quantile(cpu, 1.0));
+            System.out.printf("frame wall minus CPU ms (off a CPU): p50 %.3f, p90 %.3f, p99 %.3f, max %.3f%n",
+                    Variants.quantile(off, 0.5), Variants.quantile(off, 0.9), Variants.quantile(off, 0.99),
+                    Variants.quantile(off, 1.0));
+            cpuResult = String.format(" cpu_p99_ms=%.3f offcpu_p99_ms=%.3f", Variants.quantile(cpu, 0.99),
+                    Variants.quantile(off, 0.99));
+        }
         System.out.printf("after full GC: heap used %.1f MiB, non-heap used %.1f MiB%n", heapMiB, nonHeapMiB);
-        System.out.printf("RESULT frames_per_second=%.1f p50_ms=%.3f p99_ms=%.3f heap_used_mib=%.1f nonheap_used_mib=%.1f frames=%d%n",
-                framesPerSecond, Variants.quantile(ms, 0.5), Variants.quantile(ms, 0.99), heapMiB, nonHeapMiB, n);
+        System.out.printf("RESULT frames_per_second=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f heap_used_mib=%.1f nonheap_used_mib=%.1f frames=%d%s%n",
+                framesPerSecond, Variants.quantile(ms, 0.5), Variants.quantile(ms, 0.9), Variants.quantile(ms, 0.99),
+                heapMiB, nonHeapMiB, n, cpuResult);
+    }
+
+    /** One measured frame, for lining frames up with a JFR recording's other events. */
+    @Name("dev.peephole.bench.Frame")
+    @Label("Frame")
+    @Category("Peephole bench")
+    @StackTrace(false)
+    static final class FrameEvent extends Event {
+        @Label("Index")
+        int index;
+        @Label("Frame thread CPU")
+        @Timespan(Timespan.NANOSECONDS)
+        long cpuNanos;
     }
 
     private static String[] withDummyVariant(String[] argv) {

@@ -1,6 +1,7 @@
 package dev.peephole.agent.core.trace;
 
 import dev.peephole.agent.bootstrap.ContextTask;
+import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
 
@@ -56,7 +57,7 @@ final class ContextHandoff {
         if (ctx == Context.root()) {
             return false;
         }
-        return carried.putIfAbsent(item, ctx);
+        return carried.putIfAbsent(item, carriedForm(ctx));
     }
 
     void enqueueFailed(Object item) {
@@ -72,7 +73,22 @@ final class ContextHandoff {
 
     /** The object a root span returned carries its context until it is queued or collected. */
     void produced(Object item, Context ctx) {
-        carried.putIfAbsent(item, ctx);
+        carried.putIfAbsent(item, carriedForm(ctx));
+    }
+
+    /**
+     * What an item carries: the context with its span replaced by the span's identity alone
+     * ({@link Span#wrap}), so the map does not keep the ended (or ending) span, its attributes and
+     * events alive until the item is taken or collected (a frame that is never queued holds its
+     * entry until the next GC, and every such span would be copied by it). Spans started from it
+     * get the same parent, trace and sampling decision.
+     */
+    static Context carriedForm(Context ctx) {
+        Span span = Span.fromContextOrNull(ctx);
+        if (span == null || !span.isRecording()) {
+            return ctx;
+        }
+        return ctx.with(Span.wrap(span.getSpanContext()));
     }
 
     int carriedCount() {

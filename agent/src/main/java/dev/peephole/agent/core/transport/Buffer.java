@@ -3,6 +3,7 @@ package dev.peephole.agent.core.transport;
 import dev.peephole.proto.v1.MetricSeries;
 import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +25,17 @@ public final class Buffer {
     private final Object[] spanRing;
     private int spanHead; // the oldest span's slot; guarded by spanRing
     private int spanCount; // guarded by spanRing
+    /**
+     * Spans the sender thread has taken from the ring and encoded (the protocol's {@code Span}
+     * message bytes), oldest first, waiting for a batch. Held as one byte array each, not as the
+     * SDK's span objects: what waits here is alive at every young GC, and copying one array is
+     * much cheaper for the collector than copying a span's dozen objects (ids, attributes, map).
+     * Sender thread only; the count is read by others. Ring and encoded together stay within
+     * {@code maxSpans}: the oldest encoded span makes room and is counted as dropped.
+     */
+    private final ArrayDeque<byte[]> encoded = new ArrayDeque<>();
+    private volatile int encodedCount;
+    private volatile long encodedBytes;
     private final ConcurrentLinkedQueue<MetricSeries> series = new ConcurrentLinkedQueue<>();
     private final AtomicInteger pointCount = new AtomicInteger();
     private final int maxSpans;
@@ -106,6 +118,51 @@ public final class Buffer {
         return s instanceof ReadableSpan ? ((ReadableSpan) s).toSpanData() : (SpanData) s;
     }
 
+    /**
+     * Sender thread: moves every span waiting in the ring into the encoded queue (one at a time
+     * under the ring's lock, encoded outside it, so an app thread offering a span never waits long), dropping the
+     * oldest encoded ones past {@code maxSpans}. Returns how many were moved.
+     */
+    int encodeWaiting() {
+        int moved = 0;
+        SpanData sd;
+        while ((sd = pollSpan()) != null) {
+            byte[] b = ProtoConverter.span(sd).toByteArray();
+            encoded.addLast(b);
+            encodedBytes += b.length;
+            moved++;
+        }
+        int over = encoded.size() + ringCount() - maxSpans;
+        for (; over > 0 && !encoded.isEmpty(); over--) {
+            encodedBytes -= encoded.pollFirst().length;
+            droppedSpans.incrementAndGet();
+        }
+        encodedCount = encoded.size();
+        return moved;
+    }
+
+    /** Sender thread: the oldest encoded span's bytes, or null (call {@link #encodeWaiting} first). */
+    byte[] pollEncoded() {
+        byte[] b = encoded.pollFirst();
+        if (b != null) {
+            encodedBytes -= b.length;
+            encodedCount = encoded.size();
+        }
+        return b;
+    }
+
+    /** Sender thread: the size of the next encoded span, or -1. */
+    int peekEncodedSize() {
+        byte[] b = encoded.peekFirst();
+        return b == null ? -1 : b.length;
+    }
+
+    private int ringCount() {
+        synchronized (spanRing) {
+            return spanCount;
+        }
+    }
+
     MetricSeries pollSeries() {
         MetricSeries s = series.poll();
         if (s != null) {
@@ -114,10 +171,9 @@ public final class Buffer {
         return s;
     }
 
+    /** Spans waiting for a batch: in the ring and already encoded. */
     public int queuedSpans() {
-        synchronized (spanRing) {
-            return spanCount;
-        }
+        return ringCount() + encodedCount;
     }
 
     public int queuedPoints() {

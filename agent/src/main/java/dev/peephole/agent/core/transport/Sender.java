@@ -9,8 +9,17 @@ import dev.peephole.proto.v1.CollectorMessage;
 import dev.peephole.proto.v1.Heartbeat;
 import dev.peephole.proto.v1.MetricSeries;
 import dev.peephole.proto.v1.Settings;
-import dev.peephole.proto.v1.Span;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.WireFormat;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
 import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptors;
+import io.grpc.KnownLength;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
 import java.io.File;
@@ -24,7 +33,6 @@ import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,15 +78,37 @@ public final class Sender {
         public Duration reconnectMax = Duration.ofSeconds(30);
     }
 
+    /** Requests go out as bytes already encoded (batches are kept encoded until acknowledged). */
+    private static final MethodDescriptor.Marshaller<byte[]> ENCODED = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new KnownLengthBytes(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            throw new UnsupportedOperationException("the agent only sends these");
+        }
+    };
+
+    private static final class KnownLengthBytes extends ByteArrayInputStream implements KnownLength {
+        KnownLengthBytes(byte[] b) {
+            super(b);
+        }
+    }
+
+    private static final MethodDescriptor<byte[], CollectorMessage> CONNECT = AgentServiceGrpc.getConnectMethod()
+            .toBuilder(ENCODED, AgentServiceGrpc.getConnectMethod().getResponseMarshaller()).build();
+
     private static final class Pending {
         final long sequence;
-        final AgentMessage message;
+        final byte[] message; // the encoded AgentMessage: one array for the GC, sent again as is after a reconnect
         final int bytes;
         final int spans;
         final int points;
         long sentOnStream = -1;
 
-        Pending(long sequence, AgentMessage message, int bytes, int spans, int points) {
+        Pending(long sequence, byte[] message, int bytes, int spans, int points) {
             this.sequence = sequence;
             this.message = message;
             this.bytes = bytes;
@@ -87,9 +117,9 @@ public final class Sender {
         }
     }
 
-    private final class Stream implements ClientResponseObserver<AgentMessage, CollectorMessage> {
+    private final class Stream implements ClientResponseObserver<byte[], CollectorMessage> {
         final long id;
-        volatile ClientCallStreamObserver<AgentMessage> requests;
+        volatile ClientCallStreamObserver<byte[]> requests;
         volatile boolean open = true;
         volatile Status endStatus;
 
@@ -98,7 +128,7 @@ public final class Sender {
         }
 
         @Override
-        public void beforeStart(ClientCallStreamObserver<AgentMessage> r) {
+        public void beforeStart(ClientCallStreamObserver<byte[]> r) {
             requests = r;
             r.setOnReadyHandler(Sender.this::wake);
         }
@@ -295,8 +325,16 @@ public final class Sender {
             }
         }
         long wait = options.batchInterval.toNanos() - (System.nanoTime() - lastBatchAt);
-        wait = Math.min(wait, heartbeatNanos - (System.nanoTime() - lastHeartbeatAt));
-        if (stream == null) {
+        if (wait <= 0 && buffer.isEmpty()) {
+            // nothing to send: sleep until spans wake it or the next interval (a batch made now would be empty)
+            wait = options.batchInterval.toNanos();
+        }
+        Stream open = stream;
+        if (open != null && open.open) {
+            // heartbeats only go on an open stream; without one they must not keep the thread awake
+            wait = Math.min(wait, heartbeatNanos - (System.nanoTime() - lastHeartbeatAt));
+        }
+        if (open == null) {
             wait = Math.min(wait, nextConnectAt - System.nanoTime());
         }
         if (wait > 0) {
@@ -348,11 +386,10 @@ public final class Sender {
             if (!options.token.isEmpty()) {
                 headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + options.token);
             }
-            AgentServiceGrpc.AgentServiceStub stub = AgentServiceGrpc.newStub(channel)
-                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+            Channel withHeaders = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
             Stream s = new Stream(++streamIds);
-            stub.connect(s);
-            s.requests.onNext(AgentMessage.newBuilder().setHello(identity.hello()).build());
+            ClientCalls.asyncBidiStreamingCall(withHeaders.newCall(CONNECT, CallOptions.DEFAULT), s);
+            s.requests.onNext(AgentMessage.newBuilder().setHello(identity.hello()).build().toByteArray());
             stream = s;
             connects.incrementAndGet();
             if (connects.get() > 1) {
@@ -470,6 +507,7 @@ public final class Sender {
 
     /** Moves buffered spans and points into new batches when a batch is due. */
     private void buildBatches(long now, boolean force) {
+        buffer.encodeWaiting();
         boolean due = force || now - lastBatchAt >= options.batchInterval.toNanos()
                 || buffer.queuedSpans() >= options.batchMaxSpans;
         if (!due || buffer.isEmpty()) {
@@ -480,29 +518,29 @@ public final class Sender {
             if (!force && unackedBatches() >= options.maxInFlight) {
                 return; // the collector is behind or away: data waits (bounded) in the buffer
             }
-            Batch.Builder b = Batch.newBuilder();
+            buffer.encodeWaiting();
+            List<byte[]> spanBytes = new ArrayList<>();
+            List<MetricSeries> metrics = new ArrayList<>();
             int bytes = 0;
-            int spans = 0;
             int points = 0;
-            SpanData sd;
-            while (spans < options.batchMaxSpans && bytes < options.batchMaxBytes && (sd = buffer.pollSpan()) != null) {
-                Span span = ProtoConverter.span(sd);
-                bytes += span.getSerializedSize() + 4;
-                b.addSpans(span);
-                spans++;
+            while (spanBytes.size() < options.batchMaxSpans && bytes < options.batchMaxBytes && buffer.peekEncodedSize() >= 0) {
+                byte[] span = buffer.pollEncoded();
+                bytes += span.length + 4;
+                spanBytes.add(span);
             }
             MetricSeries ms;
             while (points < options.batchMaxPoints && bytes < options.batchMaxBytes && (ms = buffer.pollSeries()) != null) {
                 bytes += ms.getSerializedSize() + 4;
-                b.addMetrics(ms);
+                metrics.add(ms);
                 points += Math.max(1, ms.getPointsCount() + ms.getHistogramPointsCount());
             }
+            int spans = spanBytes.size();
             if (spans == 0 && points == 0) {
                 return;
             }
             synchronized (unacked) {
                 long seq = nextSequence++;
-                AgentMessage m = AgentMessage.newBuilder().setBatch(b.setSequence(seq)).build();
+                byte[] m = encodeBatch(seq, spanBytes, metrics);
                 unacked.put(seq, new Pending(seq, m, bytes, spans, points));
                 unackedBytes += bytes;
                 while (unackedBytes > options.maxUnackedBytes && unacked.size() > 1) {
@@ -516,6 +554,44 @@ public final class Sender {
                 return; // one batch per step keeps the in-flight window honest
             }
         }
+    }
+
+    /**
+     * The {@code AgentMessage} holding {@code Batch{sequence, spans, metrics}}, written from spans
+     * already encoded: the same bytes protobuf writes for that message built from those spans.
+     */
+    static byte[] encodeBatch(long sequence, List<byte[]> spans, List<MetricSeries> metrics) {
+        int body = sequence == 0 ? 0 : CodedOutputStream.computeUInt64Size(Batch.SEQUENCE_FIELD_NUMBER, sequence);
+        int spanTag = CodedOutputStream.computeTagSize(Batch.SPANS_FIELD_NUMBER);
+        for (byte[] s : spans) {
+            body += spanTag + CodedOutputStream.computeUInt32SizeNoTag(s.length) + s.length;
+        }
+        for (MetricSeries m : metrics) {
+            body += CodedOutputStream.computeMessageSize(Batch.METRICS_FIELD_NUMBER, m);
+        }
+        int total = CodedOutputStream.computeTagSize(AgentMessage.BATCH_FIELD_NUMBER)
+                + CodedOutputStream.computeUInt32SizeNoTag(body) + body;
+        byte[] out = new byte[total];
+        CodedOutputStream o = CodedOutputStream.newInstance(out);
+        try {
+            o.writeTag(AgentMessage.BATCH_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+            o.writeUInt32NoTag(body);
+            if (sequence != 0) {
+                o.writeUInt64(Batch.SEQUENCE_FIELD_NUMBER, sequence);
+            }
+            for (byte[] s : spans) {
+                o.writeTag(Batch.SPANS_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
+                o.writeUInt32NoTag(s.length);
+                o.writeRawBytes(s);
+            }
+            for (MetricSeries m : metrics) {
+                o.writeMessage(Batch.METRICS_FIELD_NUMBER, m);
+            }
+            o.checkNoSpaceLeft();
+        } catch (IOException e) {
+            throw new IllegalStateException("encoding a batch", e); // a byte array: cannot happen
+        }
+        return out;
     }
 
     private void sendUnsent(Stream s) {
@@ -545,7 +621,7 @@ public final class Sender {
                 .setTimeUnixNano(System.currentTimeMillis() * 1_000_000L)
                 .setDroppedSpans(droppedSpans())
                 .setDroppedPoints(droppedPoints())
-                .setQueuedBatches(unackedBatches())).build());
+                .setQueuedBatches(unackedBatches())).build().toByteArray());
     }
 
     // ------------------------------------------------------------------ gRPC callbacks

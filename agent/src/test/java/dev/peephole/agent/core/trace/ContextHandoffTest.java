@@ -40,6 +40,35 @@ class ContextHandoffTest {
     }
 
     @Test
+    void aCarriedContextKeepsTheSpansIdentityButNotTheSpanItself() {
+        io.opentelemetry.sdk.trace.SdkTracerProvider provider = io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                .setSampler(io.opentelemetry.sdk.trace.samplers.Sampler.alwaysOn())
+                .addSpanProcessor(new PeepholeSpanExporter(new dev.peephole.agent.core.transport.Buffer(10, 10, 10)).processor())
+                .build();
+        try {
+            Span recording = provider.get("t").spanBuilder("Camera.capture").setAttribute("k", "v").startSpan();
+            Context producer = Context.root().with(recording);
+            ContextHandoff h = new ContextHandoff(100);
+            Object frame = new Object();
+            h.produced(frame, producer);
+            recording.end();
+            h.dequeued(frame);
+            Span carried = Span.fromContext(h.current());
+            assertThat(carried).isNotSameAs(recording);
+            assertThat(carried.isRecording()).isFalse();
+            assertThat(carried.getSpanContext()).isEqualTo(recording.getSpanContext());
+            // a child started from it is the same child it would be of the span itself
+            Span child = provider.get("t").spanBuilder("FaceDetector.detect").setParent(h.current()).startSpan();
+            assertThat(child.getSpanContext().getTraceId()).isEqualTo(recording.getSpanContext().getTraceId());
+            assertThat(((io.opentelemetry.sdk.trace.ReadableSpan) child).getParentSpanContext())
+                    .isEqualTo(recording.getSpanContext());
+            child.end();
+        } finally {
+            provider.shutdown();
+        }
+    }
+
+    @Test
     void theNextItemTakenReplacesTheHandOffContextAndAnItemWithoutOneClearsIt() {
         ContextHandoff h = new ContextHandoff(100);
         Object a = new Object();

@@ -51,6 +51,37 @@ class BufferTest {
         assertThat(buffer.droppedSpans()).isEqualTo(7);
     }
 
+    private static List<String> drainEncoded(Buffer buffer) throws Exception {
+        List<String> names = new ArrayList<>();
+        byte[] b;
+        while ((b = buffer.pollEncoded()) != null) {
+            names.add(dev.peephole.proto.v1.Span.parseFrom(b).getName());
+        }
+        return names;
+    }
+
+    @Test
+    void encodedSpansStayInOrderCountAsQueuedAndShareTheBoundWithTheRing() throws Exception {
+        Buffer buffer = new Buffer(5, 10, 100);
+        endSpans(buffer, "a", 3);
+        assertThat(buffer.encodeWaiting()).isEqualTo(3);
+        assertThat(buffer.queuedSpans()).isEqualTo(3);
+        endSpans(buffer, "b", 2);
+        assertThat(buffer.queuedSpans()).isEqualTo(5);
+        assertThat(buffer.droppedSpans()).isZero();
+        // 4 more: the ring (5 slots) drops b0 for them; encoded and ring together hold 5, the oldest encoded go
+        endSpans(buffer, "c", 4);
+        assertThat(buffer.encodeWaiting()).isEqualTo(5);
+        assertThat(buffer.queuedSpans()).isEqualTo(5);
+        assertThat(buffer.droppedSpans()).isEqualTo(4);
+        assertThat(drainEncoded(buffer)).containsExactly("b1", "c0", "c1", "c2", "c3");
+        assertThat(buffer.isEmpty()).isTrue();
+        // what the sender sends is the protocol's Span, as the converter makes it
+        endSpans(buffer, "d", 1);
+        buffer.encodeWaiting();
+        assertThat(dev.peephole.proto.v1.Span.parseFrom(buffer.pollEncoded()).getSpanId().size()).isEqualTo(8);
+    }
+
     @Test
     void theSenderIsWokenWhenTheQueuedSpansReachTheBatchSize() {
         Buffer buffer = new Buffer(100, 10, 4);

@@ -204,4 +204,90 @@ class SenderTest {
             Thread.sleep(20);
         }
     }
+
+    @Test
+    void aBatchWrittenFromEncodedSpansIsByteForByteTheMessageProtobufWrites() throws Exception {
+        java.util.List<dev.peephole.proto.v1.Span> spans = new java.util.ArrayList<>();
+        java.util.List<byte[]> encoded = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            dev.peephole.proto.v1.Span s = dev.peephole.proto.v1.Span.newBuilder().setName("s" + i)
+                    .setTraceId(com.google.protobuf.ByteString.copyFrom(new byte[16]))
+                    .setSpanId(com.google.protobuf.ByteString.copyFrom(new byte[] {1, 2, 3, 4, 5, 6, 7, (byte) i}))
+                    .setStartTimeUnixNano(1_000L * i).setEndTimeUnixNano(2_000L * i + 1)
+                    .addAttributes(dev.peephole.proto.v1.KeyValue.newBuilder().setKey("k")
+                            .setValue(dev.peephole.proto.v1.AnyValue.newBuilder().setStringValue("v" + "x".repeat(200 * i))))
+                    .build();
+            spans.add(s);
+            encoded.add(s.toByteArray());
+        }
+        dev.peephole.proto.v1.MetricSeries m = dev.peephole.proto.v1.MetricSeries.newBuilder().setName("jvm.thread.count").build();
+        for (long seq : new long[] {1, 300, Long.MAX_VALUE}) {
+            byte[] expected = dev.peephole.proto.v1.AgentMessage.newBuilder().setBatch(dev.peephole.proto.v1.Batch.newBuilder()
+                    .setSequence(seq).addAllSpans(spans).addMetrics(m)).build().toByteArray();
+            assertThat(Sender.encodeBatch(seq, encoded, java.util.List.of(m))).isEqualTo(expected);
+        }
+        byte[] empty = dev.peephole.proto.v1.AgentMessage.newBuilder().setBatch(dev.peephole.proto.v1.Batch.newBuilder()
+                .setSequence(7).addMetrics(m)).build().toByteArray();
+        assertThat(Sender.encodeBatch(7, java.util.List.of(), java.util.List.of(m))).isEqualTo(empty);
+    }
+
+    /** CPU time the live peephole-sender threads used over {@code ms}. */
+    private static long senderCpuMillisOver(long ms) throws InterruptedException {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.Map<Long, Long> before = new java.util.HashMap<>();
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("peephole-sender")) {
+                before.put(t.getId(), mx.getThreadCpuTime(t.getId()));
+            }
+        }
+        assertThat(before).as("a running sender thread").isNotEmpty();
+        Thread.sleep(ms);
+        long used = 0;
+        for (java.util.Map.Entry<Long, Long> e : before.entrySet()) {
+            long now = mx.getThreadCpuTime(e.getKey());
+            if (now >= 0) {
+                used += now - e.getValue();
+            }
+        }
+        return TimeUnit.NANOSECONDS.toMillis(used);
+    }
+
+    @Test
+    void theSenderThreadSleepsWhenThereIsNothingToSendAndWhenTheCollectorIsAway() throws Exception {
+        // Connected, nothing buffered: it wakes for the batch interval and heartbeats, and sleeps between.
+        try (FakeCollector fake = new FakeCollector(0)) {
+            Sender.Options o = options(fake.port());
+            o.heartbeatInterval = Duration.ofMillis(200);
+            Sender sender = new Sender(o, new Buffer(100, 100, 10), identity(), s -> { });
+            sender.start();
+            try {
+                assertThat(fake.next(10).hasHello()).isTrue();
+                Thread.sleep(1_500); // past several batch intervals and heartbeats
+                assertThat(senderCpuMillisOver(2_000)).as("sender CPU over 2 s, idle and connected").isLessThan(200);
+            } finally {
+                sender.shutdown(Duration.ofMillis(500));
+            }
+        }
+        // Nowhere to connect to: between reconnect attempts it sleeps too (no heartbeat is due without a stream).
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Sender.Options o = options(port);
+        o.heartbeatInterval = Duration.ofMillis(200);
+        o.reconnectMax = Duration.ofSeconds(1);
+        Buffer buffer = new Buffer(100, 100, 10);
+        Sender sender = new Sender(o, buffer, identity(), s -> { });
+        sender.start();
+        try {
+            for (int i = 0; i < 50; i++) {
+                buffer.offerSeries(point(i));
+            }
+            Thread.sleep(1_500);
+            assertThat(senderCpuMillisOver(2_000)).as("sender CPU over 2 s, no collector").isLessThan(200);
+            assertThat(sender.isConnected()).isFalse();
+        } finally {
+            sender.shutdown(Duration.ofMillis(500));
+        }
+    }
 }
