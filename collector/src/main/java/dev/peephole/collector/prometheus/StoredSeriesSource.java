@@ -3,6 +3,7 @@ package dev.peephole.collector.prometheus;
 import dev.peephole.collector.db.ConnectionPool;
 import dev.peephole.collector.db.SchemaMigrator;
 import dev.peephole.collector.db.StorageFlavour;
+import dev.peephole.collector.ingest.LatePoints;
 import dev.peephole.collector.promql.CounterSteps;
 import dev.peephole.collector.promql.LabelMatcher;
 import dev.peephole.collector.promql.PrefetchedSeries;
@@ -118,12 +119,15 @@ public class StoredSeriesSource implements SeriesSource {
     private final StoredSeries series;
     private final SchemaMigrator schema;
     private final RollupMaintainer rollups;
+    private final LatePoints late;
 
-    public StoredSeriesSource(ConnectionPool pool, StoredSeries series, SchemaMigrator schema, RollupMaintainer rollups) {
+    public StoredSeriesSource(ConnectionPool pool, StoredSeries series, SchemaMigrator schema, RollupMaintainer rollups,
+                              LatePoints late) {
         this.dataSource = pool.dataSource();
         this.series = series;
         this.schema = schema;
         this.rollups = rollups;
+        this.late = late;
     }
 
     @Override
@@ -266,7 +270,7 @@ public class StoredSeriesSource implements SeriesSource {
             }
             long[] ids = sortedUnique(all);
             Window last = previous == null ? null : previous.byLength.get(to - from);
-            Window read = readWindow(c, ids, from, to, last);
+            Window read = readWindow(c, ids, from, to, last, late);
             if (carry != null && read.samples <= carryMaxSamples - next.samples) {
                 next.byLength.put(to - from, read);
                 next.samples += read.samples;
@@ -322,20 +326,33 @@ public class StoredSeriesSource implements SeriesSource {
     /**
      * The raw rows of ids (sorted, each once) with stored times in [fromMs, toMs]: all from the
      * database, or, when the last read of a window of this length ({@code last}) covers the start
-     * of this one, the rows it read before {@code max(fromMs, last end - overlap)} and the rest
-     * from the database. Rows are kept per series in arrays aligned with the sorted ids, so a
+     * of this one, the rows it read before {@code since} and the rest from the database. {@code since}
+     * is the last read's end less {@link #CARRY_SHORT_OVERLAP_MS} when {@code late} was listening
+     * since the last read began (no point stored since then, without being announced, is older than
+     * that), moved back to the oldest late point announced since then; otherwise the last read's
+     * end less {@link #CARRY_OVERLAP_MS}. Never before fromMs (then the window is read in full). Rows are kept per series in arrays aligned with the sorted ids, so a
      * round's carry is found, cut and joined without a map or a boxed id (JFR: the maps of
      * 5,000 series and their boxed keys were most of the collector's own time of a group's read).
      */
-    static Window readWindow(Connection c, long[] ids, long fromMs, long toMs, Window last) throws SQLException {
-        long since = last == null ? Long.MIN_VALUE : Math.max(fromMs, last.toMs - CARRY_OVERLAP_MS);
+    static Window readWindow(Connection c, long[] ids, long fromMs, long toMs, Window last, LatePoints late)
+            throws SQLException {
+        // Taken before this read's query (its snapshot): the next read asks what was announced after it.
+        LatePoints.Mark mark = late == null ? null : late.mark();
+        long since = Long.MIN_VALUE;
+        if (last != null) {
+            Long lateFrom = late == null ? null : late.since(last.mark);
+            since = Math.max(fromMs, last.toMs - (lateFrom == null ? CARRY_OVERLAP_MS : CARRY_SHORT_OVERLAP_MS));
+            if (lateFrom != null && lateFrom < since) {
+                since = Math.max(fromMs, lateFrom);
+            }
+        }
         boolean carried = last != null && fromMs >= last.fromMs && toMs >= last.toMs && since > fromMs
                 && toMs - last.fullReadToMs < CARRY_FULL_READ_MS;
         if (!carried) {
             Flat f = rawRows(c, ids, fromMs, toMs);
             RawRows[] rows = new RawRows[ids.length];
             f.distribute(ids, rows, null, 0, 0);
-            return new Window(fromMs, toMs, toMs, ids, rows, f.size);
+            return new Window(fromMs, toMs, toMs, ids, rows, f.size, mark, fromMs);
         }
         // Which ids the last read had (its ids are sorted too): one walk over both.
         int[] at = new int[ids.length];
@@ -370,11 +387,21 @@ public class StoredSeriesSource implements SeriesSource {
         // The known series: their carried rows in [from, since), then what the database has from since on.
         newer.distribute(ids, rows, before, fromMs * 1000, since * 1000);
         all.distribute(ids, rows, null, 0, 0);
-        return new Window(fromMs, toMs, last.fullReadToMs, ids, rows, newer.size + all.size);
+        return new Window(fromMs, toMs, last.fullReadToMs, ids, rows, newer.size + all.size, mark, since);
     }
 
-    /** How far before the last read's end a carried window is read again (points stored late). */
+    /**
+     * How far before the last read's end a carried window is read again (points stored late) when it
+     * cannot be known which late points were stored since (the listener for them was not listening).
+     */
     static final long CARRY_OVERLAP_MS = 120_000L;
+    /**
+     * As {@link #CARRY_OVERLAP_MS} while late points are announced ({@link LatePoints}): points older
+     * than {@link LatePoints#LATE_AFTER_MS} when written are announced and read from their time on;
+     * the 15 s beyond it are for the time from a write's COPY to its commit and for the clocks of
+     * collectors sharing the database.
+     */
+    static final long CARRY_SHORT_OVERLAP_MS = LatePoints.LATE_AFTER_MS + 15_000L;
     /** A carried window is read in full again at least this often (points stored later than the overlap). */
     static final long CARRY_FULL_READ_MS = 300_000L;
     /** Samples a rule group's carry holds at most (24 bytes each); past it, its windows are read in full. */
@@ -401,9 +428,16 @@ public class StoredSeriesSource implements SeriesSource {
         final long samples;
         /** How many of the rows came from the database (the others were carried). */
         final long fromDatabase;
+        /** Where the late-point listener stood when this read began (null: none). */
+        final LatePoints.Mark mark;
+        /** From when on (ms) this read took rows from the database (Long.MIN_VALUE or fromMs: all). */
+        final long sinceMs;
 
-        Window(long fromMs, long toMs, long fullReadToMs, long[] ids, RawRows[] rows, long fromDatabase) {
+        Window(long fromMs, long toMs, long fullReadToMs, long[] ids, RawRows[] rows, long fromDatabase,
+               LatePoints.Mark mark, long sinceMs) {
             this.fromDatabase = fromDatabase;
+            this.mark = mark;
+            this.sinceMs = sinceMs;
             this.fromMs = fromMs;
             this.toMs = toMs;
             this.fullReadToMs = fullReadToMs;
