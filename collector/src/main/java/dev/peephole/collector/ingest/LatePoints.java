@@ -1,6 +1,6 @@
 package dev.peephole.collector.ingest;
 
-import dev.peephole.collector.db.ConnectionPool;
+import dev.peephole.collector.db.DatabaseLocation;
 import dev.peephole.collector.util.DaemonThreads;
 import jakarta.annotation.PreDestroy;
 import jakarta.inject.Singleton;
@@ -10,7 +10,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import javax.sql.DataSource;
+import java.sql.DriverManager;
+import java.util.Properties;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -42,7 +43,7 @@ public class LatePoints {
     public record Mark(long epoch, long seq, boolean listening) {
     }
 
-    private final DataSource dataSource;
+    private final DatabaseLocation location;
     /** (seq, oldest time ms) of each announcement received, oldest first. */
     private final Deque<long[]> received = new ArrayDeque<>();
     private long seq;
@@ -52,8 +53,25 @@ public class LatePoints {
     private Thread thread;
     private volatile boolean stopped;
 
-    public LatePoints(ConnectionPool pool) {
-        this.dataSource = pool.dataSource();
+    public LatePoints(DatabaseLocation location) {
+        this.location = location;
+    }
+
+    /** The listener's own connection, outside the pool (a pool of one must not lose it). */
+    private Connection connect() throws SQLException {
+        Properties p = new Properties();
+        if (location.user() != null) {
+            p.setProperty("user", location.user());
+        }
+        if (location.password() != null) {
+            p.setProperty("password", location.password());
+        }
+        p.setProperty("ApplicationName", "peephole-collector late points");
+        p.setProperty("connectTimeout", "5");
+        // getNotifications waits at most a second at a time: a dead server is noticed within this.
+        p.setProperty("socketTimeout", "60");
+        p.setProperty("tcpKeepAlive", "true");
+        return DriverManager.getConnection(location.jdbcUrl(), p);
     }
 
     /**
@@ -129,7 +147,7 @@ public class LatePoints {
 
     private void listen() {
         while (!stopped) {
-            try (Connection c = dataSource.getConnection()) {
+            try (Connection c = connect()) {
                 try (Statement st = c.createStatement()) {
                     st.execute("LISTEN " + CHANNEL);
                 }

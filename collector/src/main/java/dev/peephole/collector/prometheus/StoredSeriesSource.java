@@ -182,12 +182,14 @@ public class StoredSeriesSource implements SeriesSource {
      * As {@link #prefetch(Collection)}, keeping in {@code carry} the raw rows each window read
      * (for at most {@link #CARRY_MAX_SAMPLES} samples), so that the next read of a window of the
      * same length that has moved forward (a rule group's next evaluation) reads from the database
-     * only what is newer than the last read's end less {@link #CARRY_OVERLAP_MS}, plus the series
-     * it did not read last time, and takes the rest from memory. The answers are those of a full
-     * read whenever no point is stored more than the overlap later than the last read's end
-     * reached its time; a point later than that is seen at the next full read, made at least every
-     * {@link #CARRY_FULL_READ_MS}. The carried rows are only ever read from the database, so
-     * collectors sharing it stay correct.
+     * only what is newer than the last read's end less an overlap ({@link #CARRY_SHORT_OVERLAP_MS}
+     * while the late points written since are announced to this collector, {@link #CARRY_OVERLAP_MS}
+     * otherwise; from the oldest announced late point when there is one: see {@link #readWindow}),
+     * plus the series it did not read last time, and takes the rest from memory. The answers are
+     * those of a full read whenever every point stored since the last read is within the overlap
+     * or announced; a point written around the collectors (plain SQL) later than the overlap is
+     * seen at the next full read, made at least every {@link #CARRY_FULL_READ_MS}. The carried rows
+     * are only ever read from the database, so collectors sharing it stay correct.
      */
     @Override
     public SeriesSource prefetch(Collection<SelectRequest> requests, ReadCarry carry) {
@@ -330,9 +332,10 @@ public class StoredSeriesSource implements SeriesSource {
      * is the last read's end less {@link #CARRY_SHORT_OVERLAP_MS} when {@code late} was listening
      * since the last read began (no point stored since then, without being announced, is older than
      * that), moved back to the oldest late point announced since then; otherwise the last read's
-     * end less {@link #CARRY_OVERLAP_MS}. Never before fromMs (then the window is read in full). Rows are kept per series in arrays aligned with the sorted ids, so a
+     * end less {@link #CARRY_OVERLAP_MS}. Never before fromMs (then the window is read in full).
+     * Rows are kept per series in arrays aligned with the sorted ids, so a
      * round's carry is found, cut and joined without a map or a boxed id (JFR: the maps of
-     * 5,000 series and their boxed keys were most of the collector's own time of a group's read).
+     * 5,000 series and their boxed keys were much of the collector's own time of a group's read).
      */
     static Window readWindow(Connection c, long[] ids, long fromMs, long toMs, Window last, LatePoints late)
             throws SQLException {
