@@ -14,9 +14,12 @@ final class PointRows {
     static final String TABLE_AND_COLUMNS = "metric_points (series_id, t, v)";
 
     private final PgBinaryCopy rows = new PgBinaryCopy(64 * 1024);
+    /** The oldest point's time, for {@link LatePoints#announceIfLate}. */
+    private long oldestNanos = Long.MAX_VALUE;
 
     void add(long seriesId, long unixNanos, double value) {
         rows.startRow(3).int8(seriesId).timestampFromUnixNanos(unixNanos).float8(value);
+        oldestNanos = Math.min(oldestNanos, unixNanos);
     }
 
     /** All points of one series; returns how many. */
@@ -31,8 +34,14 @@ final class PointRows {
         return rows.rows();
     }
 
-    /** COPYs the rows on this connection (in the caller's transaction). */
+    /**
+     * COPYs the rows on this connection (in the caller's transaction) and, when the oldest is
+     * late, announces it to the collectors' rule reads with the commit ({@link LatePoints}).
+     */
     void copyInto(Connection c) throws SQLException {
         rows.copyInto(c, TABLE_AND_COLUMNS);
+        if (rows.rows() > 0) {
+            LatePoints.announceIfLate(c, oldestNanos);
+        }
     }
 }

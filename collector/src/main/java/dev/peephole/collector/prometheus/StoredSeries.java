@@ -41,16 +41,24 @@ public class StoredSeries {
     private static final long INCREMENTAL_MILLIS = 1_000;
     private static final long REBUILD_MILLIS = 60_000;
 
+    /** Lookups remembered per index snapshot at most (each a matcher list and its series). */
+    static final int FOUND_MAX = 10_000;
+
     /**
      * An immutable snapshot: the series of each metric name, and the highest id read. Per name,
      * postings (label name to value to series) are built on first use, so an equality matcher
-     * picks its few series without testing every series of the metric.
+     * picks its few series without testing every series of the metric. A snapshot also remembers
+     * the answer of each matcher list it was asked (up to {@link #FOUND_MAX} of them): it is
+     * replaced only when series were added (or at the minute's rebuild), so a rule group asking
+     * the same selectors every round finds their series without testing a label, and sees a new
+     * series as soon as the index has read it.
      */
-    private record Index(Map<String, List<Ref>> byName, List<String> names, long maxId, long builtAt, long checkedAt,
-                         long registryVersion, Map<String, Map<String, Map<String, List<Ref>>>> postings) {
-        Index(Map<String, List<Ref>> byName, List<String> names, long maxId, long builtAt, long checkedAt,
-              long registryVersion) {
-            this(byName, names, maxId, builtAt, checkedAt, registryVersion, new java.util.concurrent.ConcurrentHashMap<>());
+    private record Index(Map<String, List<Ref>> byName, List<String> names, long maxId, long builtAt,
+                         Map<String, Map<String, Map<String, List<Ref>>>> postings,
+                         Map<List<LabelMatcher>, List<Ref>> found) {
+        Index(Map<String, List<Ref>> byName, List<String> names, long maxId, long builtAt,
+              Map<String, Map<String, Map<String, List<Ref>>>> postings) {
+            this(byName, names, maxId, builtAt, postings, new java.util.concurrent.ConcurrentHashMap<>());
         }
 
         Map<String, Map<String, List<Ref>>> postings(String name) {
@@ -68,9 +76,15 @@ public class StoredSeries {
         }
     }
 
+    /** The index and when it was last brought up to date (checked against the table and the registry). */
+    private record Checked(Index index, long checkedAt, long registryVersion) {
+    }
+
     private final DataSource dataSource;
     private final SeriesRegistry registry;
-    private volatile Index index = new Index(Map.of(), List.of(), 0, Long.MIN_VALUE / 2, Long.MIN_VALUE / 2, -1);
+    private volatile Checked checked = new Checked(
+            new Index(Map.of(), List.of(), 0, Long.MIN_VALUE / 2, new java.util.concurrent.ConcurrentHashMap<>()),
+            Long.MIN_VALUE / 2, -1);
 
     public StoredSeries(ConnectionPool pool, SeriesRegistry registry) {
         this.dataSource = pool.dataSource();
@@ -79,16 +93,17 @@ public class StoredSeries {
 
     /** The index, brought up to date first if this collector created series or it is due. */
     private Index current() throws SQLException {
-        Index i = index;
+        Checked ch = checked;
         long now = System.currentTimeMillis();
         long version = registry.createdVersion();
-        if (version == i.registryVersion() && now - i.checkedAt() < INCREMENTAL_MILLIS) {
-            return i;
+        if (version == ch.registryVersion() && now - ch.checkedAt() < INCREMENTAL_MILLIS) {
+            return ch.index();
         }
         synchronized (this) {
-            i = index;
+            ch = checked;
+            Index i = ch.index();
             version = registry.createdVersion();
-            if (version == i.registryVersion() && now - i.checkedAt() < INCREMENTAL_MILLIS) {
+            if (version == ch.registryVersion() && now - ch.checkedAt() < INCREMENTAL_MILLIS) {
                 return i;
             }
             boolean rebuild = now - i.builtAt() >= REBUILD_MILLIS;
@@ -116,15 +131,42 @@ public class StoredSeries {
                     }
                 }
             }
-            List<String> names = byName.size() == i.byName().size() && !rebuild ? i.names()
-                    : byName.keySet().stream().sorted().toList();
-            index = new Index(byName, names, maxId, rebuild ? now : i.builtAt(), now, version);
-            return index;
+            Index next;
+            if (rebuild) {
+                next = new Index(byName, byName.keySet().stream().sorted().toList(), maxId, now,
+                        new java.util.concurrent.ConcurrentHashMap<>());
+            } else if (touched.isEmpty()) {
+                next = i; // nothing new: the same snapshot, with its postings and remembered lookups
+            } else {
+                // The postings of names without new series stay; remembered lookups go (a new series
+                // may match any of them).
+                java.util.concurrent.ConcurrentHashMap<String, Map<String, Map<String, List<Ref>>>> postings =
+                        new java.util.concurrent.ConcurrentHashMap<>(i.postings());
+                postings.keySet().removeAll(touched);
+                List<String> names = byName.size() == i.byName().size() ? i.names()
+                        : byName.keySet().stream().sorted().toList();
+                next = new Index(byName, names, maxId, i.builtAt(), postings);
+            }
+            checked = new Checked(next, now, version);
+            return next;
         }
     }
 
+    /** The stored series that match every matcher (an unmodifiable list). */
     public List<Ref> find(List<LabelMatcher> matchers) throws SQLException {
         Index idx = current();
+        List<Ref> known = idx.found().get(matchers);
+        if (known != null) {
+            return known;
+        }
+        List<Ref> out = List.copyOf(lookup(idx, matchers));
+        if (idx.found().size() < FOUND_MAX) {
+            idx.found().put(List.copyOf(matchers), out);
+        }
+        return out;
+    }
+
+    private static List<Ref> lookup(Index idx, List<LabelMatcher> matchers) {
         String name = null;
         List<LabelMatcher> nameMatchers = new ArrayList<>();
         for (LabelMatcher m : matchers) {

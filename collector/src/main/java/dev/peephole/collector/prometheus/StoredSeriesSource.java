@@ -3,6 +3,7 @@ package dev.peephole.collector.prometheus;
 import dev.peephole.collector.db.ConnectionPool;
 import dev.peephole.collector.db.SchemaMigrator;
 import dev.peephole.collector.db.StorageFlavour;
+import dev.peephole.collector.ingest.LatePoints;
 import dev.peephole.collector.promql.CounterSteps;
 import dev.peephole.collector.promql.LabelMatcher;
 import dev.peephole.collector.promql.PrefetchedSeries;
@@ -132,14 +133,16 @@ public class StoredSeriesSource implements SeriesSource {
     private final SchemaMigrator schema;
     private final RollupMaintainer rollups;
     private final RollupBlockCache blocks;
+    private final LatePoints late;
 
     public StoredSeriesSource(ConnectionPool pool, StoredSeries series, SchemaMigrator schema, RollupMaintainer rollups,
-                              RollupBlockCache blocks) {
+                              RollupBlockCache blocks, LatePoints late) {
         this.dataSource = pool.dataSource();
         this.series = series;
         this.schema = schema;
         this.rollups = rollups;
         this.blocks = blocks;
+        this.late = late;
     }
 
     @Override
@@ -194,12 +197,14 @@ public class StoredSeriesSource implements SeriesSource {
      * As {@link #prefetch(Collection)}, keeping in {@code carry} the raw rows each window read
      * (for at most {@link #CARRY_MAX_SAMPLES} samples), so that the next read of a window of the
      * same length that has moved forward (a rule group's next evaluation) reads from the database
-     * only what is newer than the last read's end less {@link #CARRY_OVERLAP_MS}, plus the series
-     * it did not read last time, and takes the rest from memory. The answers are those of a full
-     * read whenever no point is stored more than the overlap later than the last read's end
-     * reached its time; a point later than that is seen at the next full read, made at least every
-     * {@link #CARRY_FULL_READ_MS}. The carried rows are only ever read from the database, so
-     * collectors sharing it stay correct.
+     * only what is newer than the last read's end less an overlap ({@link #CARRY_SHORT_OVERLAP_MS}
+     * while the late points written since are announced to this collector, {@link #CARRY_OVERLAP_MS}
+     * otherwise; from the oldest announced late point when there is one: see {@link #readWindow}),
+     * plus the series it did not read last time, and takes the rest from memory. The answers are
+     * those of a full read whenever every point stored since the last read is within the overlap
+     * or announced; a point written around the collectors (plain SQL) later than the overlap is
+     * seen at the next full read, made at least every {@link #CARRY_FULL_READ_MS}. The carried rows
+     * are only ever read from the database, so collectors sharing it stay correct.
      */
     @Override
     public SeriesSource prefetch(Collection<SelectRequest> requests, ReadCarry carry) {
@@ -269,36 +274,49 @@ public class StoredSeriesSource implements SeriesSource {
             }
             long from = w.getKey().get(0);
             long to = w.getKey().get(1);
-            java.util.LinkedHashSet<Long> union = new java.util.LinkedHashSet<>();
+            int total = 0;
+            for (SelectRequest r : w.getValue()) {
+                total += found.get(r).size();
+            }
+            long[] all = new long[total];
+            int k = 0;
             for (SelectRequest r : w.getValue()) {
                 for (StoredSeries.Ref ref : found.get(r)) {
-                    union.add(ref.id());
+                    all[k++] = ref.id();
                 }
             }
-            long[] ids = union.stream().mapToLong(Long::longValue).toArray();
+            long[] ids = sortedUnique(all);
             Window last = previous == null ? null : previous.byLength.get(to - from);
-            Window read = readWindow(c, ids, from, to, last);
+            Window read = readWindow(c, ids, from, to, last, late);
             if (carry != null && read.samples <= carryMaxSamples - next.samples) {
                 next.byLength.put(to - from, read);
                 next.samples += read.samples;
             }
-            Map<Long, Samples> samples = new HashMap<>();
-            for (Map.Entry<Long, RawRows> e : read.rows.entrySet()) {
-                Samples out = new Samples();
-                e.getValue().addTo(out, from, to);
-                samples.put(e.getKey(), out);
+            // Each series' samples once, as a read of the window keeps them (a series several requests share is built once).
+            long[][] times = new long[ids.length][];
+            double[][] values = new double[ids.length][];
+            for (int i = 0; i < ids.length; i++) {
+                RawRows rows = read.rows[i];
+                if (rows != null) {
+                    Samples s = rows.samples(from, to);
+                    if (s.size > 0) {
+                        times[i] = s.t.length == s.size ? s.t : Arrays.copyOf(s.t, s.size);
+                        values[i] = s.v.length == s.size ? s.v : Arrays.copyOf(s.v, s.size);
+                        loaded += s.size;
+                    }
+                }
             }
-            Map<Long, Series> built = new HashMap<>();
-            for (Map.Entry<Long, Samples> e : samples.entrySet()) {
-                loaded += e.getValue().size;
-            }
+            Series[] built = new Series[ids.length];
             for (SelectRequest r : w.getValue()) {
-                List<Series> out = new ArrayList<>();
-                for (StoredSeries.Ref ref : found.get(r)) {
-                    Samples s = samples.get(ref.id());
-                    if (s != null && s.size > 0) {
-                        out.add(built.computeIfAbsent(ref.id(), id -> new Series(ref.labels(),
-                                Arrays.copyOf(s.t, s.size), Arrays.copyOf(s.v, s.size))));
+                List<StoredSeries.Ref> refs = found.get(r);
+                List<Series> out = new ArrayList<>(refs.size());
+                for (StoredSeries.Ref ref : refs) {
+                    int i = Arrays.binarySearch(ids, ref.id());
+                    if (times[i] != null) {
+                        if (built[i] == null) {
+                            built[i] = new Series(ref.labels(), times[i], values[i]);
+                        }
+                        out.add(built[i]);
                     }
                 }
                 answers.put(r, out);
@@ -309,47 +327,99 @@ public class StoredSeriesSource implements SeriesSource {
         }
     }
 
-    /**
-     * The raw rows of ids with stored times in [fromMs, toMs]: all from the database, or, when the
-     * last read of a window of this length ({@code last}) covers the start of this one, the rows
-     * it read before {@code max(fromMs, last end - overlap)} and the rest from the database.
-     */
-    static Window readWindow(Connection c, long[] ids, long fromMs, long toMs, Window last) throws SQLException {
-        long since = last == null ? Long.MIN_VALUE : Math.max(fromMs, last.toMs - CARRY_OVERLAP_MS);
-        boolean carried = last != null && fromMs >= last.fromMs && toMs >= last.toMs && since > fromMs
-                && toMs - last.fullReadToMs < CARRY_FULL_READ_MS;
-        Map<Long, RawRows> rows = new HashMap<>();
-        java.util.Set<Long> idSet = new java.util.HashSet<>(ids.length * 2);
-        for (long id : ids) {
-            idSet.add(id);
-        }
-        if (!carried) {
-            long read = rawRows(c, ids, fromMs, toMs, rows);
-            return new Window(fromMs, toMs, toMs, idSet, rows, read);
-        }
-        long[] known = Arrays.stream(ids).filter(last.ids::contains).toArray();
-        long[] fresh = Arrays.stream(ids).filter(id -> !last.ids.contains(id)).toArray();
-        for (long id : known) {
-            RawRows before = last.rows.get(id);
-            if (before != null) {
-                RawRows kept = before.slice(fromMs * 1000, since * 1000);
-                if (kept != null) {
-                    rows.put(id, kept);
-                }
+    /** The values sorted, each once. */
+    static long[] sortedUnique(long[] values) {
+        long[] a = values.clone();
+        Arrays.sort(a);
+        int n = 0;
+        for (int i = 0; i < a.length; i++) {
+            if (n == 0 || a[i] != a[n - 1]) {
+                a[n++] = a[i];
             }
         }
-        long read = 0;
-        if (known.length > 0) {
-            read += rawRows(c, known, since, toMs, rows);
-        }
-        if (fresh.length > 0) {
-            read += rawRows(c, fresh, fromMs, toMs, rows);
-        }
-        return new Window(fromMs, toMs, last.fullReadToMs, idSet, rows, read);
+        return n == a.length ? a : Arrays.copyOf(a, n);
     }
 
-    /** How far before the last read's end a carried window is read again (points stored late). */
+    /**
+     * The raw rows of ids (sorted, each once) with stored times in [fromMs, toMs]: all from the
+     * database, or, when the last read of a window of this length ({@code last}) covers the start
+     * of this one, the rows it read before {@code since} and the rest from the database. {@code since}
+     * is the last read's end less {@link #CARRY_SHORT_OVERLAP_MS} when {@code late} was listening
+     * since the last read began (no point stored since then, without being announced, is older than
+     * that), moved back to the oldest late point announced since then; otherwise the last read's
+     * end less {@link #CARRY_OVERLAP_MS}. Never before fromMs (then the window is read in full).
+     * Rows are kept per series in arrays aligned with the sorted ids, so a
+     * round's carry is found, cut and joined without a map or a boxed id (JFR: the maps of
+     * 5,000 series and their boxed keys were much of the collector's own time of a group's read).
+     */
+    static Window readWindow(Connection c, long[] ids, long fromMs, long toMs, Window last, LatePoints late)
+            throws SQLException {
+        // Taken before this read's query (its snapshot): the next read asks what was announced after it.
+        LatePoints.Mark mark = late == null ? null : late.mark();
+        long since = Long.MIN_VALUE;
+        if (last != null) {
+            Long lateFrom = late == null ? null : late.since(last.mark);
+            since = Math.max(fromMs, last.toMs - (lateFrom == null ? CARRY_OVERLAP_MS : CARRY_SHORT_OVERLAP_MS));
+            if (lateFrom != null && lateFrom < since) {
+                since = Math.max(fromMs, lateFrom);
+            }
+        }
+        boolean carried = last != null && fromMs >= last.fromMs && toMs >= last.toMs && since > fromMs
+                && toMs - last.fullReadToMs < CARRY_FULL_READ_MS;
+        if (!carried) {
+            Flat f = rawRows(c, ids, fromMs, toMs);
+            RawRows[] rows = new RawRows[ids.length];
+            f.distribute(ids, rows, null, 0, 0);
+            return new Window(fromMs, toMs, toMs, ids, rows, f.size, mark, fromMs);
+        }
+        // Which ids the last read had (its ids are sorted too): one walk over both.
+        int[] at = new int[ids.length];
+        int nKnown = 0;
+        for (int i = 0, j = 0; i < ids.length; i++) {
+            while (j < last.ids.length && last.ids[j] < ids[i]) {
+                j++;
+            }
+            at[i] = j < last.ids.length && last.ids[j] == ids[i] ? j : -1;
+            if (at[i] >= 0) {
+                nKnown++;
+            }
+        }
+        long[] known = new long[nKnown];
+        long[] fresh = new long[ids.length - nKnown];
+        for (int i = 0, a = 0, b = 0; i < ids.length; i++) {
+            if (at[i] >= 0) {
+                known[a++] = ids[i];
+            } else {
+                fresh[b++] = ids[i];
+            }
+        }
+        Flat newer = known.length > 0 ? rawRows(c, known, since, toMs) : Flat.EMPTY;
+        Flat all = fresh.length > 0 ? rawRows(c, fresh, fromMs, toMs) : Flat.EMPTY;
+        RawRows[] rows = new RawRows[ids.length];
+        RawRows[] before = new RawRows[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            if (at[i] >= 0) {
+                before[i] = last.rows[at[i]];
+            }
+        }
+        // The known series: their carried rows in [from, since), then what the database has from since on.
+        newer.distribute(ids, rows, before, fromMs * 1000, since * 1000);
+        all.distribute(ids, rows, null, 0, 0);
+        return new Window(fromMs, toMs, last.fullReadToMs, ids, rows, newer.size + all.size, mark, since);
+    }
+
+    /**
+     * How far before the last read's end a carried window is read again (points stored late) when it
+     * cannot be known which late points were stored since (the listener for them was not listening).
+     */
     static final long CARRY_OVERLAP_MS = 120_000L;
+    /**
+     * As {@link #CARRY_OVERLAP_MS} while late points are announced ({@link LatePoints}): points older
+     * than {@link LatePoints#LATE_AFTER_MS} when written are announced and read from their time on;
+     * the 15 s beyond it are for the time from a write's COPY to its commit and for the clocks of
+     * collectors sharing the database.
+     */
+    static final long CARRY_SHORT_OVERLAP_MS = LatePoints.LATE_AFTER_MS + 15_000L;
     /** A carried window is read in full again at least this often (points stored later than the overlap). */
     static final long CARRY_FULL_READ_MS = 300_000L;
     /** Samples a rule group's carry holds at most (24 bytes each); past it, its windows are read in full. */
@@ -363,28 +433,37 @@ public class StoredSeriesSource implements SeriesSource {
         long samples;
     }
 
-    /** One window's read: its bounds, up to where it was last read in full, the series read, their rows. */
+    /**
+     * One window's read: its bounds, up to where it was last read in full, the series read (sorted,
+     * each once) and their rows at the same index (null: none).
+     */
     static final class Window {
         final long fromMs;
         final long toMs;
         final long fullReadToMs;
-        final java.util.Set<Long> ids;
-        final Map<Long, RawRows> rows;
+        final long[] ids;
+        final RawRows[] rows;
         final long samples;
         /** How many of the rows came from the database (the others were carried). */
         final long fromDatabase;
+        /** Where the late-point listener stood when this read began (null: none). */
+        final LatePoints.Mark mark;
+        /** From when on (ms) this read took rows from the database (Long.MIN_VALUE or fromMs: all). */
+        final long sinceMs;
 
-        Window(long fromMs, long toMs, long fullReadToMs, java.util.Set<Long> ids, Map<Long, RawRows> rows,
-               long fromDatabase) {
+        Window(long fromMs, long toMs, long fullReadToMs, long[] ids, RawRows[] rows, long fromDatabase,
+               LatePoints.Mark mark, long sinceMs) {
             this.fromDatabase = fromDatabase;
+            this.mark = mark;
+            this.sinceMs = sinceMs;
             this.fromMs = fromMs;
             this.toMs = toMs;
             this.fullReadToMs = fullReadToMs;
             this.ids = ids;
             this.rows = rows;
             long n = 0;
-            for (RawRows r : rows.values()) {
-                n += r.size;
+            for (RawRows r : rows) {
+                n += r == null ? 0 : r.size;
             }
             this.samples = n;
         }
@@ -392,40 +471,18 @@ public class StoredSeriesSource implements SeriesSource {
 
     /** One series' rows as stored, in time order: exact times (microseconds since the epoch) and values. */
     static final class RawRows {
-        long[] us;
-        double[] v;
-        int size;
+        final long[] us;
+        final double[] v;
+        final int size;
 
-        RawRows(int capacity) {
-            us = new long[capacity];
-            v = new double[capacity];
+        RawRows(long[] us, double[] v) {
+            this.us = us;
+            this.v = v;
+            this.size = us.length;
         }
 
-        void add(long micros, double value) {
-            if (size == us.length) {
-                us = Arrays.copyOf(us, size * 2);
-                v = Arrays.copyOf(v, size * 2);
-            }
-            us[size] = micros;
-            v[size] = value;
-            size++;
-        }
-
-        /** The rows with fromUs <= time < untilUs (null: none). */
-        RawRows slice(long fromUs, long untilUs) {
-            int a = lowerBound(fromUs);
-            int b = lowerBound(untilUs);
-            if (b <= a) {
-                return null;
-            }
-            RawRows out = new RawRows(b - a + 8);
-            System.arraycopy(us, a, out.us, 0, b - a);
-            System.arraycopy(v, a, out.v, 0, b - a);
-            out.size = b - a;
-            return out;
-        }
-
-        private int lowerBound(long micros) {
+        /** The first index whose time is at or after micros. */
+        int lowerBound(long micros) {
             int lo = 0;
             int hi = size;
             while (lo < hi) {
@@ -439,38 +496,98 @@ public class StoredSeriesSource implements SeriesSource {
             return lo;
         }
 
-        /** Adds the samples a read of [fromMs, maxT] keeps, as {@link #rawQuery} does. */
-        void addTo(Samples out, long fromMs, long maxT) {
+        /** The samples a read of [fromMs, maxT] keeps, as {@link #rawQuery} does. */
+        Samples samples(long fromMs, long maxT) {
+            Samples out = new Samples(size);
             for (int i = 0; i < size; i++) {
                 long t = epochMillisOfMicros(us[i]);
                 if (t >= fromMs && t <= maxT) {
                     out.add(t, v[i]);
                 }
             }
+            return out;
         }
     }
 
-    /** Appends the raw rows of ids with stored times in [fromMs, toMs], per series in time order; returns how many. */
-    private static long rawRows(Connection c, long[] ids, long fromMs, long toMs, Map<Long, RawRows> out)
-            throws SQLException {
+    /** Rows as the database sent them, in (series, time) order, in flat arrays. */
+    static final class Flat {
+        static final Flat EMPTY = new Flat(0);
+        long[] ids;
+        long[] us;
+        double[] v;
+        int size;
+
+        Flat(int capacity) {
+            ids = new long[capacity];
+            us = new long[capacity];
+            v = new double[capacity];
+        }
+
+        void add(long id, long micros, double value) {
+            if (size == ids.length) {
+                int cap = Math.max(1024, size * 2);
+                ids = Arrays.copyOf(ids, cap);
+                us = Arrays.copyOf(us, cap);
+                v = Arrays.copyOf(v, cap);
+            }
+            ids[size] = id;
+            us[size] = micros;
+            v[size] = value;
+            size++;
+        }
+
+        /**
+         * Gives each series of {@code sorted} its rows at the same index of {@code out}: those of
+         * {@code before[i]} (when given) with times in [fromUs, untilUs), then these rows of the series.
+         * Every series with a carried part gets its row even when the database sent none for it.
+         */
+        void distribute(long[] sorted, RawRows[] out, RawRows[] before, long fromUs, long untilUs) {
+            int r = 0;
+            for (int i = 0; i < sorted.length; i++) {
+                long id = sorted[i];
+                while (r < size && ids[r] < id) {
+                    r++; // not asked for (cannot happen: the query binds these ids)
+                }
+                int start = r;
+                while (r < size && ids[r] == id) {
+                    r++;
+                }
+                int a = 0;
+                int b = 0;
+                RawRows old = before == null ? null : before[i];
+                if (old != null) {
+                    a = old.lowerBound(fromUs);
+                    b = Math.max(a, old.lowerBound(untilUs));
+                }
+                int n = (b - a) + (r - start);
+                if (n == 0) {
+                    continue;
+                }
+                long[] t = new long[n];
+                double[] x = new double[n];
+                if (b > a) {
+                    System.arraycopy(old.us, a, t, 0, b - a);
+                    System.arraycopy(old.v, a, x, 0, b - a);
+                }
+                System.arraycopy(us, start, t, b - a, r - start);
+                System.arraycopy(v, start, x, b - a, r - start);
+                out[i] = new RawRows(t, x);
+            }
+        }
+    }
+
+    /** The raw rows of ids (sorted) with stored times in [fromMs, toMs], per series in time order. */
+    private static Flat rawRows(Connection c, long[] ids, long fromMs, long toMs) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(RAW_SQL)) {
             ps.unwrap(org.postgresql.PGStatement.class).setPrepareThreshold(-1);
             bindIdsAndRange(c, ps, ids, fromMs, toMs);
-            long n = 0;
+            Flat out = new Flat(Math.max(1024, ids.length * 8));
             try (ResultSet rs = ps.executeQuery()) {
-                long currentId = Long.MIN_VALUE;
-                RawRows current = null;
                 while (rs.next()) {
-                    n++;
-                    long id = rs.getLong(1);
-                    if (current == null || id != currentId) {
-                        currentId = id;
-                        current = out.computeIfAbsent(id, k -> new RawRows(32));
-                    }
-                    current.add(micros(rs, 2), rs.getDouble(3));
+                    out.add(rs.getLong(1), micros(rs, 2), rs.getDouble(3));
                 }
             }
-            return n;
+            return out;
         }
     }
 
@@ -1064,9 +1181,18 @@ public class StoredSeriesSource implements SeriesSource {
 
     /** A growable pair of arrays. */
     private static final class Samples {
-        long[] t = new long[64];
-        double[] v = new double[64];
+        long[] t;
+        double[] v;
         int size;
+
+        Samples() {
+            this(64);
+        }
+
+        Samples(int capacity) {
+            t = new long[Math.max(1, capacity)];
+            v = new double[Math.max(1, capacity)];
+        }
 
         void add(long time, double value) {
             if (size > 0 && time <= t[size - 1]) {

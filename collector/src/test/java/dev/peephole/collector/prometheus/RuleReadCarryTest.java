@@ -3,6 +3,7 @@ package dev.peephole.collector.prometheus;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peephole.collector.db.ConnectionPool;
+import dev.peephole.collector.ingest.LatePoints;
 import dev.peephole.collector.ingest.LocalSample;
 import dev.peephole.collector.ingest.LocalSeriesWriter;
 import dev.peephole.collector.promql.Engine;
@@ -176,20 +177,61 @@ class RuleReadCarryTest {
         assertThat(nonEmpty).isGreaterThan(rounds.size() * 15);
     }
 
+    /** Waits (generously) until the late-point listener listens, so reads use the short overlap. */
+    private static LatePoints listening() throws Exception {
+        LatePoints late = server.getApplicationContext().getBean(LatePoints.class);
+        late.mark();
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (!late.listening() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(late.listening()).isTrue();
+        return late;
+    }
+
     @Test
-    void aPointStoredLateWithinTheOverlapIsSeenOneLaterThanItIsSeenAtTheNextFullRead() throws Exception {
+    void latePointsAreSeenAtTheNextRoundWhenAnnouncedOrWithinTheOverlapAndOthersAtTheNextFullRead() throws Exception {
+        LatePoints late = listening();
         ReadCarry carry = new ReadCarry();
         long ts = end - 15 * 60_000L;
         carried(carry, ts);
-        // Stored after the read, 90 s before its end (within the 2-minute overlap), off the 15 s grid.
-        insertLate("i10", ts - 90_000L + 7_000, 1e9);
+        ts += 10_000;
+        carried(carry, ts);
+        StoredSeriesSource.Window w = window(carry, 300_000L);
+        assertThat(w.sinceMs).as("listening: the short overlap").isEqualTo(ts - 10_000 - StoredSeriesSource.CARRY_SHORT_OVERLAP_MS);
+
+        // Stored around the collector (plain SQL, not announced) after the read, 30 s before its end:
+        // within the overlap, seen.
+        insertLate("i10", ts - 30_000L + 7_000, 1e9);
         ts += 10_000;
         List<String> got = carried(carry, ts);
         assertThat(got).isEqualTo(answers(engine, ts));
         assertThat(String.join("\n", got)).contains("} 1000000000 @");
-        // Later than the overlap: 3 minutes before the last read's end. The carried read does not see
-        // it (the stated limit) until its window is read in full again, within CARRY_FULL_READ_MS.
-        insertLate("i15", ts - 180_000L + 7_000, 2e9);
+
+        // Stored through the collector 3 minutes before the last read's end (beyond any overlap):
+        // announced, and read from its time on at the next round.
+        LatePoints.Mark before = late.mark();
+        writer.write(List.of(new LocalSample("rc_requests_total", Map.of("job", "j0", "instance", "i12"),
+                ts - 180_000L + 7_000, 3e9)), "counter", "test");
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (late.since(before) == Long.MAX_VALUE && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(late.since(before)).isEqualTo(ts - 180_000L + 7_000);
+        ts += 10_000;
+        got = carried(carry, ts);
+        assertThat(got).isEqualTo(answers(engine, ts));
+        assertThat(String.join("\n", got)).contains("} 3000000000 @");
+        assertThat(window(carry, 300_000L).sinceMs).isEqualTo(ts - 10_000 - 180_000L + 7_000);
+        ts += 10_000;
+        carried(carry, ts);
+        assertThat(window(carry, 300_000L).sinceMs).as("back to the short overlap")
+                .isEqualTo(ts - 10_000 - StoredSeriesSource.CARRY_SHORT_OVERLAP_MS);
+
+        // Stored around the collector later than the overlap: 90 s before the last read's end. The
+        // carried read does not see it (the stated limit) until its window is read in full again,
+        // within CARRY_FULL_READ_MS.
+        insertLate("i15", ts - 90_000L + 7_000, 2e9);
         long lateAt = ts;
         ts += 10_000;
         assertThat(carried(carry, ts)).isNotEqualTo(answers(engine, ts));
@@ -204,6 +246,14 @@ class RuleReadCarryTest {
             }
         }
         assertThat(seen).as("the late point is seen at the next full read").isTrue();
+    }
+
+    @Test
+    void withoutTheListenerTheLongOverlap() {
+        LatePoints.Mark notListening = new LatePoints.Mark(0, 0, false);
+        LatePoints late = server.getApplicationContext().getBean(LatePoints.class);
+        assertThat(late.since(notListening)).isNull();
+        assertThat(late.since(null)).isNull();
     }
 
     @Test
