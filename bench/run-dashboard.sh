@@ -10,6 +10,12 @@
 #   COLLECTOR_JAVA_OPTS: extra JVM options of the collector (e.g. -XX:StartFlightRecording=...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The first paint is measured in headless Chromium: installed up front, as ./peephole test does,
+# rather than failing after the queries' part has run.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "Installing chromium chromium-driver" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+fi
 COLLECTOR_JAR=${COLLECTOR_JAR:-collector/target/peephole-collector.jar}
 BENCH_JAR=bench/target/peephole-bench.jar
 REQUESTS=${REQUESTS:-20}

@@ -8,7 +8,6 @@ import dev.peephole.collector.promql.PromQLFormat;
 import dev.peephole.collector.promql.QueryResult;
 import dev.peephole.collector.promql.Sample;
 import dev.peephole.collector.promql.Series;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -25,8 +24,8 @@ final class PromJson {
     private PromJson() {
     }
 
-    static byte[] success(Data data, List<String> warnings, List<String> infos) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
+    static ChunkedBytes success(Data data, List<String> warnings, List<String> infos) {
+        ChunkedBytes out = new ChunkedBytes();
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeStringField("status", "success");
@@ -50,7 +49,7 @@ final class PromJson {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return out.toByteArray();
+        return out;
     }
 
     static void result(JsonGenerator g, QueryResult r) throws IOException {
@@ -82,20 +81,21 @@ final class PromJson {
                     points += s.size();
                 }
                 g.writeStartArray();
-                if (points >= parallelMinPoints && matrix.size() >= 2) {
+                if (points >= parallelMinPoints && matrix.size() >= 2 && g.getOutputTarget() instanceof ChunkedBytes out) {
                     // Two halves formatted at once (both cores); the text is the same as in one go. Whoever
                     // gets to the first half first formats it, so a busy formatter never makes a query wait.
                     int half = matrix.size() / 2;
                     java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
-                    java.util.concurrent.Future<RawJson> first = FORMATTERS.submit(
+                    java.util.concurrent.Future<ChunkedBytes> first = FORMATTERS.submit(
                             () -> claimed.compareAndSet(false, true) ? seriesText(matrix.subList(0, half)) : null);
-                    RawJson second = seriesText(matrix.subList(half, matrix.size()));
+                    ChunkedBytes second = seriesText(matrix.subList(half, matrix.size()));
+                    ChunkedBytes firstText;
                     try {
                         if (claimed.compareAndSet(false, true)) {
                             first.cancel(false);
-                            g.writeRawValue(seriesText(matrix.subList(0, half)));
+                            firstText = seriesText(matrix.subList(0, half));
                         } else {
-                            g.writeRawValue(first.get());
+                            firstText = first.get();
                         }
                     } catch (java.util.concurrent.ExecutionException e) {
                         throw new IOException(e.getCause());
@@ -103,7 +103,12 @@ final class PromJson {
                         Thread.currentThread().interrupt();
                         throw new IOException(e);
                     }
-                    g.writeRawValue(second);
+                    // The halves' chunks join the answer as they are (no copy): the generator's own
+                    // buffer goes out first, then the series, then it closes the array it opened.
+                    g.flush();
+                    out.append(firstText);
+                    out.write(',');
+                    out.append(second);
                     g.writeEndArray();
                     break;
                 }
@@ -133,18 +138,16 @@ final class PromJson {
     });
 
     /** The series objects of a matrix, comma-separated, as the generator writes them inside the result array. */
-    static RawJson seriesText(List<Series> series) throws IOException {
+    static ChunkedBytes seriesText(List<Series> series) throws IOException {
         // The same (UTF-8) generator as the response's, so escapes are the same (it writes a
-        // character outside the BMP as a \\u escape pair where a Writer-based one would not).
-        ByteArrayOutputStream out = new ByteArrayOutputStream(series.size() * 4096);
+        // character outside the BMP as a \\u escape pair where a Writer-based one would not); the
+        // objects are root values separated by a comma, as an array's elements are.
+        ChunkedBytes out = new ChunkedBytes(ChunkedBytes.CHUNK);
         try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartArray();
+            g.setRootValueSeparator(new com.fasterxml.jackson.core.io.SerializedString(","));
             matrixSeries(g, series);
-            g.writeEndArray();
         }
-        byte[] text = out.toByteArray();
-        // Without the brackets.
-        return new RawJson(java.util.Arrays.copyOfRange(text, 1, text.length - 1), text.length - 2);
+        return out;
     }
 
     private static void matrixSeries(JsonGenerator g, List<Series> series) throws IOException {

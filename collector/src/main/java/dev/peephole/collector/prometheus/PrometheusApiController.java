@@ -298,7 +298,8 @@ public class PrometheusApiController {
         return sorted;
     }
 
-    private static MutableHttpResponse<byte[]> json(byte[] body) {
-        return HttpResponse.ok(body).contentType(MediaType.APPLICATION_JSON_TYPE);
+    /** The answer as a composite buffer over its chunks: megabytes of JSON are never one array. */
+    private static MutableHttpResponse<io.netty.buffer.ByteBuf> json(ChunkedBytes body) {
+        return HttpResponse.ok(body.toByteBuf()).contentType(MediaType.APPLICATION_JSON_TYPE);
     }
 }

@@ -959,6 +959,10 @@ public class StoredSeriesSource implements SeriesSource {
         }
         for (int i = 0; i < ids.length; i++) {
             Samples current = null;
+            int held = 0;
+            for (int b = 0; b < n; b++) {
+                held += found[i][b].t().length;
+            }
             for (int b = 0; b < n; b++) {
                 RollupBlockCache.Block block = found[i][b];
                 long blockStart = first + b * blockMs;
@@ -967,6 +971,7 @@ public class StoredSeriesSource implements SeriesSource {
                     if (blockStart + block.bucket()[j] * bucketMs >= fromMs && t >= fromMs && t <= maxT) {
                         if (current == null) {
                             current = out.computeIfAbsent(ids[i], k -> new Samples());
+                            current.reserve(held);
                         }
                         current.add(t, block.v()[j]);
                     }
@@ -1051,6 +1056,7 @@ public class StoredSeriesSource implements SeriesSource {
                         if (values.getInt() != n) {
                             throw new SQLException("times and values differ in length");
                         }
+                        current.reserve(n);
                         for (int i = 0; i < n; i++) {
                             times.getInt(); // element length (8; the aggregated columns are NOT NULL)
                             values.getInt();
@@ -1192,6 +1198,14 @@ public class StoredSeriesSource implements SeriesSource {
         Samples(int capacity) {
             t = new long[Math.max(1, capacity)];
             v = new double[Math.max(1, capacity)];
+        }
+
+        /** Room for more samples at once (one copy instead of a doubling chain, when the count is known). */
+        void reserve(int more) {
+            if (size + more > t.length) {
+                t = Arrays.copyOf(t, size + more);
+                v = Arrays.copyOf(v, size + more);
+            }
         }
 
         void add(long time, double value) {

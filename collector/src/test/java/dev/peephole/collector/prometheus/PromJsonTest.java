@@ -62,8 +62,8 @@ class PromJsonTest {
         });
         QueryResult r = engine.rangeQuery("pj_values", start, start + 4 * 3_600_000L, 10_000);
         assertThat(r.matrix()).hasSize(37);
-        byte[] parallel = PromJson.success(g -> PromJson.result(g, r, 1), List.of("a warning"), List.of());
-        byte[] sequential = PromJson.success(g -> PromJson.result(g, r, Long.MAX_VALUE), List.of("a warning"), List.of());
+        byte[] parallel = PromJson.success(g -> PromJson.result(g, r, 1), List.of("a warning"), List.of()).toByteArray();
+        byte[] sequential = PromJson.success(g -> PromJson.result(g, r, Long.MAX_VALUE), List.of("a warning"), List.of()).toByteArray();
         int differ = java.util.Arrays.mismatch(parallel, sequential);
         assertThat(differ).as("first differing byte, around: %s", differ < 0 ? ""
                 : new String(sequential, Math.max(0, differ - 40), Math.min(80, sequential.length - Math.max(0, differ - 40)),
