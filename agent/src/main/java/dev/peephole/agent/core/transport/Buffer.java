@@ -118,12 +118,45 @@ public final class Buffer {
         return s instanceof ReadableSpan ? ((ReadableSpan) s).toSpanData() : (SpanData) s;
     }
 
+    /** {@link #encodeWaiting(boolean)} with a stream to send on. */
+    int encodeWaiting() {
+        return encodeWaiting(true);
+    }
+
     /**
      * Sender thread: moves every span waiting in the ring into the encoded queue (one at a time
      * under the ring's lock, encoded outside it, so an app thread offering a span never waits long), dropping the
      * oldest encoded ones past {@code maxSpans}. Returns how many were moved.
+     *
+     * <p>With no stream to send on ({@code sendable} false) the spans already held stay, and those
+     * that do not fit beside them are dropped (and counted) without being converted. Converting
+     * every new span only to drop the oldest one a moment later cost the app CPU and allocation
+     * while the collector was away (JMH, no collector listening: 800 ns and 932 bytes a call
+     * against 389 ns and 512 bytes before spans were encoded early), so while there is no stream
+     * the buffer keeps the spans from the start of the outage, as OpenTelemetry's batch processor
+     * does when its queue is full; with a stream (the collector slow, not away) the newest are kept.
      */
-    int encodeWaiting() {
+    int encodeWaiting(boolean sendable) {
+        if (!sendable) {
+            int moved = 0;
+            int room = maxSpans - encoded.size();
+            SpanData sd;
+            while (room > 0 && (sd = pollSpan()) != null) {
+                byte[] b = ProtoConverter.span(sd).toByteArray();
+                encoded.addLast(b);
+                encodedBytes += b.length;
+                moved++;
+                room--;
+            }
+            if (room <= 0) {
+                int gone = clearRing();
+                if (gone > 0) {
+                    droppedSpans.addAndGet(gone);
+                }
+            }
+            encodedCount = encoded.size();
+            return moved;
+        }
         int moved = 0;
         SpanData sd;
         while ((sd = pollSpan()) != null) {
@@ -155,6 +188,20 @@ public final class Buffer {
     int peekEncodedSize() {
         byte[] b = encoded.peekFirst();
         return b == null ? -1 : b.length;
+    }
+
+    /** Empties the ring without converting its spans; returns how many it held. */
+    private int clearRing() {
+        Object[] ring = spanRing;
+        synchronized (ring) {
+            int n = spanCount;
+            for (int i = 0, slot = spanHead; i < n; i++, slot = slot + 1 == ring.length ? 0 : slot + 1) {
+                ring[slot] = null;
+            }
+            spanCount = 0;
+            spanHead = 0;
+            return n;
+        }
     }
 
     private int ringCount() {

@@ -507,7 +507,10 @@ public final class Sender {
 
     /** Moves buffered spans and points into new batches when a batch is due. */
     private void buildBatches(long now, boolean force) {
-        buffer.encodeWaiting();
+        Stream open = stream;
+        // with no stream, spans that do not fit are dropped unconverted (see Buffer.encodeWaiting)
+        boolean sendable = force || (open != null && open.open);
+        buffer.encodeWaiting(sendable);
         boolean due = force || now - lastBatchAt >= options.batchInterval.toNanos()
                 || buffer.queuedSpans() >= options.batchMaxSpans;
         if (!due || buffer.isEmpty()) {
@@ -518,7 +521,7 @@ public final class Sender {
             if (!force && unackedBatches() >= options.maxInFlight) {
                 return; // the collector is behind or away: data waits (bounded) in the buffer
             }
-            buffer.encodeWaiting();
+            buffer.encodeWaiting(sendable);
             List<byte[]> spanBytes = new ArrayList<>();
             List<MetricSeries> metrics = new ArrayList<>();
             int bytes = 0;

@@ -83,6 +83,33 @@ class BufferTest {
     }
 
     @Test
+    void withNoStreamTheHeldSpansStayAndNewOnesThatDoNotFitAreDroppedUnconverted() throws Exception {
+        Buffer buffer = new Buffer(5, 10, 100);
+        endSpans(buffer, "a", 3);
+        assertThat(buffer.encodeWaiting(false)).isEqualTo(3);
+        // 4 more with room for 2: b0 and b1 are kept, b2 and b3 dropped without being converted
+        endSpans(buffer, "b", 4);
+        assertThat(buffer.encodeWaiting(false)).isEqualTo(2);
+        assertThat(buffer.queuedSpans()).isEqualTo(5);
+        assertThat(buffer.droppedSpans()).isEqualTo(2);
+        // still no stream and full: everything new goes
+        endSpans(buffer, "c", 3);
+        assertThat(buffer.encodeWaiting(false)).isZero();
+        assertThat(buffer.queuedSpans()).isEqualTo(5);
+        assertThat(buffer.droppedSpans()).isEqualTo(5);
+        // a stream again: the newest are kept and the oldest make room, as before
+        endSpans(buffer, "d", 2);
+        assertThat(buffer.encodeWaiting(true)).isEqualTo(2);
+        assertThat(buffer.droppedSpans()).isEqualTo(7);
+        assertThat(drainEncoded(buffer)).containsExactly("a2", "b0", "b1", "d0", "d1");
+        // the ring was emptied, not left half-cleared: it takes and gives spans in order again
+        endSpans(buffer, "e", 5);
+        assertThat(buffer.encodeWaiting(false)).isEqualTo(5);
+        assertThat(drainEncoded(buffer)).containsExactly("e0", "e1", "e2", "e3", "e4");
+        assertThat(buffer.isEmpty()).isTrue();
+    }
+
+    @Test
     void theSenderIsWokenWhenTheQueuedSpansReachTheBatchSize() {
         Buffer buffer = new Buffer(100, 10, 4);
         AtomicInteger wakes = new AtomicInteger();
