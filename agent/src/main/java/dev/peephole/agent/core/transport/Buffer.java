@@ -142,9 +142,7 @@ public final class Buffer {
             int room = maxSpans - encoded.size();
             SpanData sd;
             while (room > 0 && (sd = pollSpan()) != null) {
-                byte[] b = ProtoConverter.span(sd).toByteArray();
-                encoded.addLast(b);
-                encodedBytes += b.length;
+                encode(sd);
                 moved++;
                 room--;
             }
@@ -160,9 +158,7 @@ public final class Buffer {
         int moved = 0;
         SpanData sd;
         while ((sd = pollSpan()) != null) {
-            byte[] b = ProtoConverter.span(sd).toByteArray();
-            encoded.addLast(b);
-            encodedBytes += b.length;
+            encode(sd);
             moved++;
         }
         int over = encoded.size() + ringCount() - maxSpans;
@@ -188,6 +184,13 @@ public final class Buffer {
     int peekEncodedSize() {
         byte[] b = encoded.peekFirst();
         return b == null ? -1 : b.length;
+    }
+
+    /** Sender thread: appends the span as the protocol's {@code Span} bytes to the encoded queue. */
+    private void encode(SpanData sd) {
+        byte[] b = ProtoConverter.span(sd).toByteArray();
+        encoded.addLast(b);
+        encodedBytes += b.length;
     }
 
     /** Empties the ring without converting its spans; returns how many it held. */
