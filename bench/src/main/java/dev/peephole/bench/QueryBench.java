@@ -162,11 +162,11 @@ public final class QueryBench {
             }
         }
         long sum = 0;
-        java.util.ArrayDeque<Long> todo = new java.util.ArrayDeque<>(List.of(root));
-        while (!todo.isEmpty()) {
-            long pid = todo.pop();
+        java.util.ArrayDeque<Long> unvisited = new java.util.ArrayDeque<>(List.of(root));
+        while (!unvisited.isEmpty()) {
+            long pid = unvisited.pop();
             sum += ticks.getOrDefault(pid, 0L);
-            todo.addAll(children.getOrDefault(pid, List.of()));
+            unvisited.addAll(children.getOrDefault(pid, List.of()));
         }
         return sum;
     }

@@ -10,7 +10,6 @@ import dev.peephole.collector.promql.Labels;
 import dev.peephole.collector.promql.SelectHints;
 import dev.peephole.collector.promql.Series;
 import dev.peephole.collector.storage.RollupMaintainer;
-import dev.peephole.collector.support.TestPostgres;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
@@ -47,17 +46,7 @@ class RollupBlockCacheTest {
 
     @BeforeAll
     static void seed() throws Exception {
-        Map<String, Object> props = new HashMap<>();
-        props.put("micronaut.server.port", -1);
-        props.put("peephole.db.url", TestPostgres.newDatabase());
-        props.put("peephole.db.user", "postgres");
-        props.put("peephole.grpc.port", 0);
-        props.put("peephole.agent.token", "t");
-        props.put("peephole.admin.password", "cache-admin-1");
-        props.put("peephole.default.rules", false);
-        props.put("peephole.alerting.schedule", false);
-        props.put("peephole.rollup.interval", "0s");
-        server = ApplicationContext.run(EmbeddedServer.class, props);
+        server = QuietCollector.start("cache-admin-1");
         long now = System.currentTimeMillis();
         watermark = now / MINUTE * MINUTE;
         end = watermark - MINUTE;

@@ -11,7 +11,6 @@ import dev.peephole.collector.promql.Labels;
 import dev.peephole.collector.promql.ReadCarry;
 import dev.peephole.collector.promql.Sample;
 import dev.peephole.collector.promql.SelectRequest;
-import dev.peephole.collector.support.TestPostgres;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.sql.Connection;
@@ -20,7 +19,6 @@ import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -48,17 +46,7 @@ class RuleSeriesLookupTest {
 
     @BeforeAll
     static void start() throws Exception {
-        Map<String, Object> props = new HashMap<>();
-        props.put("micronaut.server.port", -1);
-        props.put("peephole.db.url", TestPostgres.newDatabase());
-        props.put("peephole.db.user", "postgres");
-        props.put("peephole.grpc.port", 0);
-        props.put("peephole.agent.token", "t");
-        props.put("peephole.admin.password", "lookup-admin-1");
-        props.put("peephole.default.rules", false);
-        props.put("peephole.alerting.schedule", false);
-        props.put("peephole.rollup.interval", "0s");
-        server = ApplicationContext.run(EmbeddedServer.class, props);
+        server = QuietCollector.start("lookup-admin-1");
         engine = server.getApplicationContext().getBean(Engine.class);
         source = server.getApplicationContext().getBean(StoredSeriesSource.class);
         series = server.getApplicationContext().getBean(StoredSeries.class);

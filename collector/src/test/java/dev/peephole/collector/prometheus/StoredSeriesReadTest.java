@@ -10,7 +10,6 @@ import dev.peephole.collector.promql.Labels;
 import dev.peephole.collector.promql.SelectHints;
 import dev.peephole.collector.promql.Series;
 import dev.peephole.collector.storage.RollupMaintainer;
-import dev.peephole.collector.support.TestPostgres;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.sql.Connection;
@@ -19,7 +18,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -43,17 +41,7 @@ class StoredSeriesReadTest {
 
     @BeforeAll
     static void seed() throws Exception {
-        Map<String, Object> props = new HashMap<>();
-        props.put("micronaut.server.port", -1);
-        props.put("peephole.db.url", TestPostgres.newDatabase());
-        props.put("peephole.db.user", "postgres");
-        props.put("peephole.grpc.port", 0);
-        props.put("peephole.agent.token", "t");
-        props.put("peephole.admin.password", "read-admin-1");
-        props.put("peephole.default.rules", false);
-        props.put("peephole.alerting.schedule", false);
-        props.put("peephole.rollup.interval", "0s");
-        server = ApplicationContext.run(EmbeddedServer.class, props);
+        server = QuietCollector.start("read-admin-1");
         end = System.currentTimeMillis() / 60_000 * 60_000 - 120_000;
         LocalSeriesWriter writer = server.getApplicationContext().getBean(LocalSeriesWriter.class);
         Random rnd = new Random(7);
