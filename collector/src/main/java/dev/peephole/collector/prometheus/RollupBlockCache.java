@@ -14,10 +14,11 @@ import java.util.concurrent.atomic.LongAdder;
  * Stretches of plain PostgreSQL's rollup tables that no longer change, kept in memory for the
  * range queries that read them again: a dashboard over 24 h refreshed every minute reads the same
  * 1,440 minute rows of each series each time, and that read (PostgreSQL's scan and the transfer)
- * was most of such a query's cost once its JSON got cheap. A block is one series' buckets of one
- * aligned hour (minute rollups) or day (hour rollups), cached only once the rollup maintainer will
- * not write it again (see {@code RollupMaintainer}: minutes more than its restatement reach behind
- * its watermark, hours more than an hour behind theirs). Entries live at most {@link #TTL}, so a
+ * was most of such a query's cost once its JSON got cheap; a day-long rate or increase reads the
+ * same hour rows and edge minutes in the counter form ({@link CounterRows}). A block is one series'
+ * buckets of one aligned hour or day ({@link #blockMs}) in one of the two forms, cached only once
+ * the rollup maintainer will not write it again (see {@code RollupMaintainer}: minutes more than its
+ * restatement reach behind its watermark, hours more than an hour behind theirs). Entries live at most {@link #TTL}, so a
  * retention drop (by this or another collector sharing the database) shows within that time.
  * Bounded by weight ({@code PEEPHOLE_QUERY_ROLLUP_CACHE_MB}; 0 turns it off); least recently used
  * blocks go first.
@@ -28,30 +29,52 @@ public class RollupBlockCache {
     /** Longest an entry is served after it was read from the database. */
     static final Duration TTL = Duration.ofMinutes(10);
 
-    /** Which rollup table, which series, and the block's first bucket (epoch ms, aligned to the block length). */
-    record Key(boolean hourly, long seriesId, long blockStartMs) {
+    /**
+     * Which rollup table, which form (the last samples as {@link Block}, or the counter form as
+     * {@link CounterRows}), which series, and the block's first bucket (epoch ms, aligned to the
+     * block length).
+     */
+    record Key(boolean hourly, boolean counters, long seriesId, long blockStartMs) {
+    }
+
+    /**
+     * A block's length: an hour of minute rows; a day of hour rows in the last-sample form (range
+     * queries with a step of hours read days of them), an hour (one row) in the counter form (a
+     * day-long rate's window starts and ends at any hour, and all but its last hour are settled).
+     */
+    static long blockMs(boolean hourly, boolean counters) {
+        return hourly && !counters ? DAY_MS : HOUR_MS;
+    }
+
+    private static final long HOUR_MS = 3_600_000L;
+    private static final long DAY_MS = 24 * HOUR_MS;
+
+    /** What a block holds; its weight is about the bytes it takes. */
+    interface Entry {
+        int weight();
     }
 
     /**
      * A block's rows in bucket order: the bucket's last sample (time in epoch ms, value) and the
      * bucket's index within the block (the query's start may cut a block at a bucket boundary).
      */
-    record Block(long[] t, double[] v, short[] bucket) {
+    record Block(long[] t, double[] v, short[] bucket) implements Entry {
         static final Block EMPTY = new Block(new long[0], new double[0], new short[0]);
 
-        int weight() {
+        @Override
+        public int weight() {
             return 64 + t.length * 18;
         }
     }
 
-    private final Cache<Key, Block> cache;
+    private final Cache<Key, Entry> cache;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
 
     public RollupBlockCache(@Value("${peephole.query.rollup.cache.mb:64}") long megabytes, MeterRegistry meters) {
         this.cache = megabytes <= 0 ? null : Caffeine.newBuilder()
                 .maximumWeight(megabytes << 20)
-                .weigher((Key k, Block b) -> b.weight())
+                .weigher((Key k, Entry e) -> e.weight())
                 .expireAfterWrite(TTL)
                 .build();
         FunctionCounter.builder("peephole.query.rollup.cache.hits", hits, LongAdder::doubleValue)
@@ -67,13 +90,13 @@ public class RollupBlockCache {
     }
 
     /** The block, or null (not cached, or the cache is off); counts the hit or miss. */
-    Block get(Key key) {
-        Block b = cache == null ? null : cache.getIfPresent(key);
-        (b == null ? misses : hits).increment();
-        return b;
+    <E extends Entry> E get(Key key, Class<E> form) {
+        Entry e = cache == null ? null : cache.getIfPresent(key);
+        (e == null ? misses : hits).increment();
+        return e == null ? null : form.cast(e);
     }
 
-    void put(Key key, Block block) {
+    void put(Key key, Entry block) {
         if (cache != null) {
             cache.put(key, block);
         }

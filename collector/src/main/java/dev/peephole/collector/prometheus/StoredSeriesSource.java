@@ -66,7 +66,6 @@ public class StoredSeriesSource implements SeriesSource {
     private static final String RAW_SQL = "SELECT series_id, t, v FROM metric_points "
             + "WHERE series_id = ANY (?) AND t >= ? AND t <= ? ORDER BY series_id, t";
     private static final long HOUR = 3_600_000L;
-    private static final long DAY = 24 * HOUR;
     /*
      * A query's reads: one index scan per series, in (series_id, time) order, aggregated as it
      * comes (PostgreSQL 16+ sees the input is already sorted for the aggregate's ORDER BY). The
@@ -77,31 +76,6 @@ public class StoredSeriesSource implements SeriesSource {
     private static final String RAW_PER_SERIES_SQL = perSeries("metric_points", "t", "t", "v", "t", "<=");
     /** Raw points before a bound (exclusive, to the microsecond: the minute the rollups start at). */
     private static final String RAW_BEFORE_SQL = perSeries("metric_points", "t", "t", "v", "t", "<");
-    /**
-     * The 1-minute rollups' counter form, one row a series: each minute's first and last sample, its
-     * counter-reset correction and sample count (see V17_1), and whether any minute lacks them.
-     */
-    private static final String COUNTER_ROLLUP_1M_SQL = counterRollupSql("metric_rollup_1m");
-    private static final String COUNTER_ROLLUP_1H_SQL = counterRollupSql("metric_rollup_1h");
-
-    /**
-     * A rollup table's counter form, one row a series: each bucket's first and last sample, its
-     * counter-reset correction and sample count (see V17_1), and whether any bucket lacks them.
-     */
-    private static String counterRollupSql(String table) {
-        return "SELECT s.id, array_send(a.ft), array_send(a.fv), "
-                + "array_send(a.lt), array_send(a.lv), array_send(a.rs), array_send(a.n), a.incomplete "
-                + "FROM unnest(?::bigint[]) AS s(id) CROSS JOIN LATERAL ("
-                + "SELECT array_agg((date_part('epoch', first_t) * 1000)::bigint ORDER BY bucket) AS ft, "
-                + "array_agg(first_v ORDER BY bucket) AS fv, "
-                + "array_agg((date_part('epoch', last_t) * 1000)::bigint ORDER BY bucket) AS lt, "
-                + "array_agg(last_v ORDER BY bucket) AS lv, "
-                + "array_agg(coalesce(reset_sum, 0) ORDER BY bucket) AS rs, "
-                + "array_agg(coalesce(sample_n, 0) ORDER BY bucket) AS n, "
-                + "bool_or(reset_sum IS NULL OR sample_n IS NULL) AS incomplete "
-                + "FROM " + table + " r WHERE r.series_id = s.id AND r.bucket >= ? AND r.bucket < ?) a WHERE a.ft IS NOT NULL";
-    }
-
     /** Shortest rate / increase window read through the counter rollups (shorter ones have few minutes to gain). */
     static final long COUNTER_ROLLUP_MIN_RANGE_MS = 30 * 60_000L;
     private static final Set<String> COUNTER_FUNCTIONS = Set.of("rate", "increase");
@@ -661,31 +635,22 @@ public class StoredSeriesSource implements SeriesSource {
             try {
                 Map<Long, Samples> head = new HashMap<>();
                 query(c, RAW_BEFORE_SQL, ids, start, b0, Long.MAX_VALUE, head);
-                List<Map<Long, Minutes>> pieces = new ArrayList<>();
-                pieces.add(counterRollups(c, COUNTER_ROLLUP_1M_SQL, ids, b0, h0));
+                // minutes and hours are rewritten from RESTATE (an hour) before their watermark on
+                long minutesSettled = through.get().toEpochMilli() - RollupMaintainer.RESTATE.toMillis();
+                long hoursSettled = hoursThrough.map(w -> w.toEpochMilli() - HOUR).orElse(Long.MIN_VALUE);
+                Map<Long, List<CounterRows>> stretches = new HashMap<>();
+                counterRows(c, false, ids, b0, h0, minutesSettled, stretches);
                 if (h1 > h0) {
-                    pieces.add(counterRollups(c, COUNTER_ROLLUP_1H_SQL, ids, h0, h1));
-                    pieces.add(counterRollups(c, COUNTER_ROLLUP_1M_SQL, ids, h1, b1));
+                    counterRows(c, true, ids, h0, h1, hoursSettled, stretches);
+                    counterRows(c, false, ids, h1, b1, minutesSettled, stretches);
                 }
                 Map<Long, Samples> tail = new HashMap<>();
                 query(c, RAW_PER_SERIES_SQL, ids, b1, end, end, tail);
                 List<Long> rawIds = new ArrayList<>();
                 Map<Long, Series> joined = new HashMap<>();
                 for (StoredSeries.Ref ref : refs) {
-                    List<Minutes> stretches = new ArrayList<>();
-                    boolean incomplete = false;
-                    for (Map<Long, Minutes> piece : pieces) {
-                        Minutes m = piece.get(ref.id());
-                        if (m != null) {
-                            stretches.add(m);
-                            incomplete |= m.incomplete;
-                        }
-                    }
-                    if (incomplete) {
-                        rawIds.add(ref.id());
-                        continue;
-                    }
-                    Series s = join(ref, head.get(ref.id()), stretches, tail.get(ref.id()));
+                    Series s = join(ref, head.get(ref.id()), stretches.getOrDefault(ref.id(), List.of()),
+                            tail.get(ref.id()));
                     if (s == null) {
                         rawIds.add(ref.id());
                     } else if (s.size() > 0) {
@@ -719,65 +684,75 @@ public class StoredSeriesSource implements SeriesSource {
         }
     }
 
-    /** A series' minutes (or hours) in the counter form, in time order. */
-    private static final class Minutes {
-        long[] firstT;
-        double[] firstV;
-        long[] lastT;
-        double[] lastV;
-        double[] resets;
-        long[] count;
-        boolean incomplete;
-    }
-
-    private static Map<Long, Minutes> counterRollups(Connection c, String sql, long[] ids, long fromMs, long toMs)
-            throws SQLException {
-        Map<Long, Minutes> out = new HashMap<>();
+    /**
+     * Appends to each series' stretches its counter rows of one rollup table with buckets in
+     * [fromMs, toMs): the blocks wholly before settledMs (which the rollup maintainer will not
+     * write again) from {@link RollupBlockCache} where it holds them (read and kept where not), the
+     * rest from the database.
+     */
+    private void counterRows(Connection c, boolean hourly, long[] ids, long fromMs, long toMs, long settledMs,
+                             Map<Long, List<CounterRows>> stretches) throws SQLException {
         if (toMs <= fromMs) {
-            return out;
+            return;
         }
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            bindIdsAndRange(c, ps, ids, fromMs, toMs);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    Minutes m = new Minutes();
-                    m.firstT = longs(rs.getBytes(2));
-                    m.firstV = doubles(rs.getBytes(3));
-                    m.lastT = longs(rs.getBytes(4));
-                    m.lastV = doubles(rs.getBytes(5));
-                    m.resets = doubles(rs.getBytes(6));
-                    m.count = longs(rs.getBytes(7));
-                    m.incomplete = rs.getBoolean(8);
-                    int n = m.firstT.length;
-                    if (m.firstV.length != n || m.lastT.length != n || m.lastV.length != n || m.resets.length != n
-                            || m.count.length != n) {
-                        throw new SQLException("rollup arrays differ in length");
+        long blockMs = RollupBlockCache.blockMs(hourly, true);
+        long first = Math.floorDiv(fromMs, blockMs) * blockMs;
+        long end = Math.floorDiv(Math.min(toMs, settledMs), blockMs) * blockMs;
+        long rest = fromMs;
+        if (blocks.enabled() && end > first) {
+            int n = (int) ((end - first) / blockMs);
+            List<CounterRows[]> found = settledBlocks(c, hourly, true, ids, first, n, CounterRows.class,
+                    (conn, missing, from, to) -> counterBlocks(conn, hourly, missing, from, n));
+            for (int i = 0; i < ids.length; i++) {
+                for (CounterRows block : found.get(i)) {
+                    CounterRows rows = block.from(fromMs);
+                    if (rows.size() > 0) {
+                        stretches.computeIfAbsent(ids[i], k -> new ArrayList<>()).add(rows);
                     }
-                    out.put(rs.getLong(1), m);
                 }
             }
+            rest = Math.max(fromMs, end);
+        }
+        for (Map.Entry<Long, CounterRows> e : CounterRows.read(c, hourly ? CounterRows.HOURS_SQL : CounterRows.MINUTES_SQL,
+                ids, rest, toMs, StoredSeriesSource::bindIdsAndRange).entrySet()) {
+            stretches.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(e.getValue());
+        }
+    }
+
+    /** The counter rows of ids in the n blocks from fromMs, cut into blocks (empty ones too). */
+    private static Map<Long, CounterRows[]> counterBlocks(Connection c, boolean hourly, long[] ids, long fromMs, int n)
+            throws SQLException {
+        long blockMs = RollupBlockCache.blockMs(hourly, true);
+        Map<Long, CounterRows[]> out = new HashMap<>();
+        for (Map.Entry<Long, CounterRows> e : CounterRows.read(c, hourly ? CounterRows.HOURS_SQL : CounterRows.MINUTES_SQL,
+                ids, fromMs, fromMs + n * blockMs, StoredSeriesSource::bindIdsAndRange).entrySet()) {
+            CounterRows rows = e.getValue();
+            int[] starts = blockStarts(rows.bucket(), fromMs, blockMs, n);
+            CounterRows[] row = new CounterRows[n];
+            for (int b = 0; b < n; b++) {
+                row[b] = starts[b] == starts[b + 1] ? CounterRows.EMPTY : rows.slice(starts[b], starts[b + 1]);
+            }
+            out.put(e.getKey(), row);
         }
         return out;
     }
 
-    private static long[] longs(byte[] sent) throws SQLException {
-        ByteBuffer b = arrayElements(sent);
-        long[] out = new long[b.getInt()];
-        for (int i = 0; i < out.length; i++) {
-            b.getInt();
-            out[i] = b.getLong();
+    /**
+     * Where each of n blocks of blockMs from fromMs starts among buckets (in order, none before
+     * fromMs), and where the last ends: block b is [starts[b], starts[b + 1]).
+     */
+    private static int[] blockStarts(long[] buckets, long fromMs, long blockMs, int n) {
+        int[] starts = new int[n + 1];
+        int k = 0;
+        for (int b = 0; b < n; b++) {
+            starts[b] = k;
+            long blockEnd = fromMs + (b + 1) * blockMs;
+            while (k < buckets.length && buckets[k] < blockEnd) {
+                k++;
+            }
         }
-        return out;
-    }
-
-    private static double[] doubles(byte[] sent) throws SQLException {
-        ByteBuffer b = arrayElements(sent);
-        double[] out = new double[b.getInt()];
-        for (int i = 0; i < out.length; i++) {
-            b.getInt();
-            out[i] = b.getDouble();
-        }
-        return out;
+        starts[n] = k;
+        return starts;
     }
 
     /**
@@ -785,10 +760,10 @@ public class StoredSeriesSource implements SeriesSource {
      * summarized steps; null when the pieces do not join in strictly increasing time (then the
      * series is read raw).
      */
-    private static Series join(StoredSeries.Ref ref, Samples head, List<Minutes> stretches, Samples tail) {
+    private static Series join(StoredSeries.Ref ref, Samples head, List<CounterRows> stretches, Samples tail) {
         int cap = (head == null ? 0 : head.size) + (tail == null ? 0 : tail.size);
-        for (Minutes m : stretches) {
-            cap += 2 * m.firstT.length;
+        for (CounterRows m : stretches) {
+            cap += 2 * m.size();
         }
         long[] t = new long[cap];
         double[] v = new double[cap];
@@ -805,20 +780,20 @@ public class StoredSeriesSource implements SeriesSource {
                 v[n++] = head.v[i];
             }
         }
-        for (Minutes minutes : stretches) {
-            for (int k = 0; k < minutes.firstT.length; k++) {
-                long count = minutes.count[k];
-                if ((n > 0 && minutes.firstT[k] <= t[n - 1]) || count < 1 || count - 2 > Integer.MAX_VALUE
-                        || (count == 1) != (minutes.firstT[k] == minutes.lastT[k])) {
+        for (CounterRows rows : stretches) {
+            for (int k = 0; k < rows.size(); k++) {
+                long count = rows.count()[k]; // 0: the row lacks the counter columns
+                if ((n > 0 && rows.firstT()[k] <= t[n - 1]) || count < 1 || count - 2 > Integer.MAX_VALUE
+                        || (count == 1) != (rows.firstT()[k] == rows.lastT()[k])) {
                     return null;
                 }
-                t[n] = minutes.firstT[k];
-                v[n++] = minutes.firstV[k];
+                t[n] = rows.firstT()[k];
+                v[n++] = rows.firstV()[k];
                 if (count >= 2) {
                     hidden[n - 1] = (int) (count - 2);
-                    resets[n - 1] = minutes.resets[k];
-                    t[n] = minutes.lastT[k];
-                    v[n++] = minutes.lastV[k];
+                    resets[n - 1] = rows.resets()[k];
+                    t[n] = rows.lastT()[k];
+                    v[n++] = rows.lastV()[k];
                 }
             }
         }
@@ -914,7 +889,7 @@ public class StoredSeriesSource implements SeriesSource {
                                    Map<Long, Samples> out) throws SQLException {
         boolean hourly = plan.table().equals("metric_rollup_1h");
         long bucketMs = hourly ? HOUR : MINUTE;
-        long blockMs = hourly ? DAY : HOUR;
+        long blockMs = RollupBlockCache.blockMs(hourly, false);
         // hours are re-aggregated from an hour before their watermark, minutes from RESTATE before theirs
         long settled = plan.rollupUntilMs() - (hourly ? HOUR : RollupMaintainer.RESTATE.toMillis());
         long first = Math.floorDiv(fromMs, blockMs) * blockMs;
@@ -923,48 +898,17 @@ public class StoredSeriesSource implements SeriesSource {
             return fromMs;
         }
         int n = (int) ((end - first) / blockMs);
-        RollupBlockCache.Block[][] found = new RollupBlockCache.Block[ids.length][];
-        List<Integer> missing = new ArrayList<>();
-        for (int i = 0; i < ids.length; i++) {
-            RollupBlockCache.Block[] row = new RollupBlockCache.Block[n];
-            boolean all = true;
-            for (int b = 0; b < n; b++) {
-                row[b] = blocks.get(new RollupBlockCache.Key(hourly, ids[i], first + b * blockMs));
-                all &= row[b] != null;
-            }
-            if (all) {
-                found[i] = row;
-            } else {
-                missing.add(i);
-            }
-        }
-        if (!missing.isEmpty()) {
-            long[] missingIds = new long[missing.size()];
-            for (int k = 0; k < missingIds.length; k++) {
-                missingIds[k] = ids[missing.get(k)];
-            }
-            Map<Long, RollupBlockCache.Block[]> read = readBlocks(c, hourly ? BLOCKS_1H_SQL : BLOCKS_1M_SQL, missingIds,
-                    first, end, blockMs, bucketMs);
-            for (int i : missing) {
-                RollupBlockCache.Block[] row = read.get(ids[i]);
-                if (row == null) {
-                    row = new RollupBlockCache.Block[n];
-                    Arrays.fill(row, RollupBlockCache.Block.EMPTY);
-                }
-                for (int b = 0; b < n; b++) {
-                    blocks.put(new RollupBlockCache.Key(hourly, ids[i], first + b * blockMs), row[b]);
-                }
-                found[i] = row;
-            }
-        }
+        List<RollupBlockCache.Block[]> found = settledBlocks(c, hourly, false, ids, first, n, RollupBlockCache.Block.class,
+                (conn, missing, from, to) -> readBlocks(conn, hourly ? BLOCKS_1H_SQL : BLOCKS_1M_SQL, missing, from, to,
+                        blockMs, bucketMs));
         for (int i = 0; i < ids.length; i++) {
             Samples current = null;
             int held = 0;
             for (int b = 0; b < n; b++) {
-                held += found[i][b].t().length;
+                held += found.get(i)[b].t().length;
             }
             for (int b = 0; b < n; b++) {
-                RollupBlockCache.Block block = found[i][b];
+                RollupBlockCache.Block block = found.get(i)[b];
                 long blockStart = first + b * blockMs;
                 for (int j = 0; j < block.t().length; j++) {
                     long t = block.t()[j];
@@ -979,6 +923,60 @@ public class StoredSeriesSource implements SeriesSource {
             }
         }
         return end;
+    }
+
+    /** Reads the blocks [fromMs, toMs) of ids (those the cache lacks) cut into blocks, by series id. */
+    @FunctionalInterface
+    private interface BlockRead<B> {
+        Map<Long, B[]> read(Connection c, long[] ids, long fromMs, long toMs) throws SQLException;
+    }
+
+    /**
+     * The n blocks of one table and form from first on of each of ids (in the order of ids):
+     * a series' from {@link RollupBlockCache} when it holds all n of them, else read (in one query
+     * for all such series) and kept; a series without rows gets empty blocks.
+     */
+    private <B extends RollupBlockCache.Entry> List<B[]> settledBlocks(Connection c, boolean hourly, boolean counters,
+                                                                      long[] ids, long first, int n, Class<B> form,
+                                                                      BlockRead<B> read) throws SQLException {
+        long blockMs = RollupBlockCache.blockMs(hourly, counters);
+        List<B[]> found = new ArrayList<>(ids.length);
+        List<Integer> missing = new ArrayList<>();
+        for (int i = 0; i < ids.length; i++) {
+            @SuppressWarnings("unchecked")
+            B[] row = (B[]) java.lang.reflect.Array.newInstance(form, n);
+            boolean all = true;
+            for (int b = 0; b < n; b++) {
+                row[b] = blocks.get(new RollupBlockCache.Key(hourly, counters, ids[i], first + b * blockMs), form);
+                all &= row[b] != null;
+            }
+            found.add(all ? row : null);
+            if (!all) {
+                missing.add(i);
+            }
+        }
+        if (!missing.isEmpty()) {
+            long[] missingIds = new long[missing.size()];
+            for (int k = 0; k < missingIds.length; k++) {
+                missingIds[k] = ids[missing.get(k)];
+            }
+            Map<Long, B[]> fetched = read.read(c, missingIds, first, first + n * blockMs);
+            B empty = form.cast(counters ? CounterRows.EMPTY : RollupBlockCache.Block.EMPTY);
+            for (int i : missing) {
+                B[] row = fetched.get(ids[i]);
+                if (row == null) {
+                    @SuppressWarnings("unchecked")
+                    B[] none = (B[]) java.lang.reflect.Array.newInstance(form, n);
+                    Arrays.fill(none, empty);
+                    row = none;
+                }
+                for (int b = 0; b < n; b++) {
+                    blocks.put(new RollupBlockCache.Key(hourly, counters, ids[i], first + b * blockMs), row[b]);
+                }
+                found.set(i, row);
+            }
+        }
+        return found;
     }
 
     /** The rollup rows of ids with buckets in [fromMs, toMs), cut into blocks of blockMs (empty ones too). */
@@ -1009,23 +1007,21 @@ public class StoredSeriesSource implements SeriesSource {
                         ts[k] = times.getLong();
                         vs[k] = values.getDouble();
                     }
+                    int[] starts = blockStarts(bs, fromMs, blockMs, n);
                     RollupBlockCache.Block[] row = new RollupBlockCache.Block[n];
-                    int k = 0;
                     for (int b = 0; b < n; b++) {
-                        long blockStart = fromMs + b * blockMs;
-                        int from = k;
-                        while (k < rows && bs[k] < blockStart + blockMs) {
-                            k++;
-                        }
-                        if (k == from) {
+                        int from = starts[b];
+                        int to = starts[b + 1];
+                        if (from == to) {
                             row[b] = RollupBlockCache.Block.EMPTY;
                             continue;
                         }
-                        short[] index = new short[k - from];
-                        for (int j = from; j < k; j++) {
+                        long blockStart = fromMs + b * blockMs;
+                        short[] index = new short[to - from];
+                        for (int j = from; j < to; j++) {
                             index[j - from] = (short) ((bs[j] - blockStart) / bucketMs);
                         }
-                        row[b] = new RollupBlockCache.Block(Arrays.copyOfRange(ts, from, k), Arrays.copyOfRange(vs, from, k),
+                        row[b] = new RollupBlockCache.Block(Arrays.copyOfRange(ts, from, to), Arrays.copyOfRange(vs, from, to),
                                 index);
                     }
                     out.put(rs.getLong(1), row);
