@@ -196,6 +196,11 @@ public final class RuleBench {
         System.out.printf("rounds measured: %d; round cost (sum of the groups' evaluation times): p50 %.0f ms, max %.0f ms; "
                 + "slowest group evaluation %.0f ms%n", n, n == 0 ? 0 : sorted[n / 2] * 1000,
                 n == 0 ? 0 : sorted[n - 1] * 1000, groupMax * 1000);
+        StringBuilder each = new StringBuilder();
+        for (double r : roundSums) {
+            each.append(each.length() == 0 ? "" : ", ").append(Math.round(r * 1000));
+        }
+        System.out.printf("each round in order (ms): %s%n", each);
         System.out.printf("RESULT rules=%d round_p50_ms=%.0f round_max_ms=%.0f%n", rules, n == 0 ? 0 : sorted[n / 2] * 1000,
                 n == 0 ? 0 : sorted[n - 1] * 1000);
     }

@@ -261,7 +261,8 @@ public class StoredSeriesSource implements SeriesSource {
             }
             long[] ids = sortedUnique(all);
             Window last = previous == null ? null : previous.byLength.get(to - from);
-            Window read = readWindow(c, ids, from, to, last, late);
+            Window read = readWindow(c, ids, from, to, last, late,
+                    carry == null ? 0 : (long) (carry.phase() * CARRY_FULL_READ_MS));
             if (carry != null && read.samples <= carryMaxSamples - next.samples) {
                 next.byLength.put(to - from, read);
                 next.samples += read.samples;
@@ -326,8 +327,8 @@ public class StoredSeriesSource implements SeriesSource {
      * round's carry is found, cut and joined without a map or a boxed id (JFR: the maps of
      * 5,000 series and their boxed keys were much of the collector's own time of a group's read).
      */
-    static Window readWindow(Connection c, long[] ids, long fromMs, long toMs, Window last, LatePoints late)
-            throws SQLException {
+    static Window readWindow(Connection c, long[] ids, long fromMs, long toMs, Window last, LatePoints late,
+                             long phaseMs) throws SQLException {
         // Taken before this read's query (its snapshot): the next read asks what was announced after it.
         LatePoints.Mark mark = late == null ? null : late.mark();
         long since = Long.MIN_VALUE;
@@ -338,8 +339,10 @@ public class StoredSeriesSource implements SeriesSource {
                 since = Math.max(fromMs, lateFrom);
             }
         }
+        // read in full again when the end passes a multiple of CARRY_FULL_READ_MS (shifted by the phase)
         boolean carried = last != null && fromMs >= last.fromMs && toMs >= last.toMs && since > fromMs
-                && toMs - last.fullReadToMs < CARRY_FULL_READ_MS;
+                && Math.floorDiv(toMs - phaseMs, CARRY_FULL_READ_MS) == Math.floorDiv(last.fullReadToMs - phaseMs,
+                CARRY_FULL_READ_MS);
         if (!carried) {
             Flat f = rawRows(c, ids, fromMs, toMs);
             RawRows[] rows = new RawRows[ids.length];
@@ -394,7 +397,12 @@ public class StoredSeriesSource implements SeriesSource {
      * collectors sharing the database.
      */
     static final long CARRY_SHORT_OVERLAP_MS = LatePoints.LATE_AFTER_MS + 15_000L;
-    /** A carried window is read in full again at least this often (points stored later than the overlap). */
+    /**
+     * A carried window is read in full again at least this often (points stored later than the
+     * overlap): when its end passes a multiple of it, shifted by the caller's {@link ReadCarry#phase},
+     * so that rule groups given spread phases do so in different rounds rather than all in one
+     * (ten groups of the rule bench re-reading 5,000 series each at once made a round's slowest).
+     */
     static final long CARRY_FULL_READ_MS = 300_000L;
     /** Samples a rule group's carry holds at most (24 bytes each); past it, its windows are read in full. */
     static final long CARRY_MAX_SAMPLES = 1_000_000L;

@@ -8,6 +8,23 @@ package dev.peephole.collector.promql;
  */
 public final class ReadCarry {
     private Object state;
+    private volatile double phase;
+
+    /**
+     * Where in the storage's cycle of full reads (if it has one) this caller's fall, in [0, 1):
+     * callers of one collector given phases spread over [0, 1) re-read everything at different
+     * times instead of all in the same round.
+     */
+    public double phase() {
+        return phase;
+    }
+
+    public void phase(double phase) {
+        if (!(phase >= 0 && phase < 1)) {
+            throw new IllegalArgumentException("phase must be in [0, 1): " + phase);
+        }
+        this.phase = phase;
+    }
 
     /** What the storage kept last time (null: nothing). */
     public synchronized Object state() {

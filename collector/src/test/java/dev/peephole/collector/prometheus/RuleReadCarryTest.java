@@ -237,6 +237,46 @@ class RuleReadCarryTest {
     }
 
     @Test
+    void callersWithSpreadPhasesReadInFullInDifferentRoundsAndAtLeastEveryPeriod() {
+        long period = StoredSeriesSource.CARRY_FULL_READ_MS;
+        ReadCarry[] carries = {new ReadCarry(), new ReadCarry(), new ReadCarry()};
+        for (int i = 0; i < carries.length; i++) {
+            carries[i].phase((double) i / carries.length);
+        }
+        List<List<Long>> fullReads = new ArrayList<>();
+        for (ReadCarry ignored : carries) {
+            fullReads.add(new ArrayList<>());
+        }
+        long first = end - 25 * 60_000L;
+        for (long ts = first; ts <= end - 5 * 60_000L; ts += 10_000) {
+            for (int i = 0; i < carries.length; i++) {
+                assertThat(carried(carries[i], ts)).isEqualTo(answers(engine, ts));
+                if (window(carries[i], 300_000L).fullReadToMs == ts) {
+                    fullReads.get(i).add(ts);
+                }
+            }
+        }
+        for (int i = 0; i < carries.length; i++) {
+            List<Long> at = fullReads.get(i);
+            long phaseMs = period * i / carries.length;
+            assertThat(at.get(0)).as("the first read is in full").isEqualTo(first);
+            for (int k = 1; k < at.size(); k++) {
+                assertThat(at.get(k) - at.get(k - 1)).as("carry %d: full reads at most a period apart", i)
+                        .isLessThanOrEqualTo(period);
+                // the first round past a multiple of the period, shifted by the phase
+                assertThat(Math.floorMod(at.get(k) - phaseMs, period)).as("carry %d at %d", i, at.get(k))
+                        .isLessThan(10_000L);
+            }
+            assertThat(at.size()).as("carry %d: full reads in 20 minutes", i).isBetween(4, 6);
+            for (int j = 0; j < i; j++) {
+                List<Long> shared = new ArrayList<>(at.subList(1, at.size()));
+                shared.retainAll(fullReads.get(j));
+                assertThat(shared).as("carries %d and %d re-read in the same round", j, i).isEmpty();
+            }
+        }
+    }
+
+    @Test
     void withoutTheListenerTheLongOverlap() {
         LatePoints.Mark notListening = new LatePoints.Mark(0, 0, false);
         LatePoints late = server.getApplicationContext().getBean(LatePoints.class);
