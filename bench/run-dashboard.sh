@@ -6,7 +6,9 @@
 # and (b) loads the Overview in headless Chromium 10 times (DashboardPaint).
 #   BEFORE_JAR=/path/to/older/peephole-collector.jar: the same measurements with that build first,
 #   on the same database (side by side in one run).
-#   REQUESTS (20), LOADS (10), HOURS (24); WRITE_RESULTS=0 to leave bench/results alone;
+#   REQUESTS (20), LOADS (10), HOURS (24), WARMUP_PASSES (5: passes over both views' queries
+#   before timing, so a just-started collector's JIT warm-up is not timed); WRITE_RESULTS=0 to
+#   leave bench/results alone;
 #   COLLECTOR_JAVA_OPTS: extra JVM options of the collector (e.g. -XX:StartFlightRecording=...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +23,7 @@ BENCH_JAR=bench/target/peephole-bench.jar
 REQUESTS=${REQUESTS:-20}
 LOADS=${LOADS:-10}
 HOURS=${HOURS:-24}
+WARMUP_PASSES=${WARMUP_PASSES:-5}
 if [ ! -f "$COLLECTOR_JAR" ] || [ ! -f "$BENCH_JAR" ]; then
   mvn -B -q package -DskipTests -pl collector,bench -am
 fi
@@ -62,7 +65,7 @@ start_collector() {
 measure() {
   echo "== $1 ($2), load average $(cut -d' ' -f1-3 /proc/loadavg)"
   java -Xms256m -Xmx512m -cp "$BENCH_JAR" dev.peephole.bench.DashboardBench queries --http "$HTTP" \
-    --password "$ADMIN_PASSWORD" --hours "$HOURS" --requests "$REQUESTS"
+    --password "$ADMIN_PASSWORD" --hours "$HOURS" --requests "$REQUESTS" --warmup-passes "$WARMUP_PASSES"
   java -Xmx512m -cp "$BENCH_JAR" dev.peephole.bench.DashboardPaint --http "$HTTP" --password "$ADMIN_PASSWORD" \
     --loads "$LOADS" --range "${HOURS}h" 2>"$WORK/paint.log" || { cat "$WORK/paint.log" >&2; return 1; }
 }

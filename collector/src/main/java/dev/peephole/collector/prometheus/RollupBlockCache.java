@@ -38,14 +38,21 @@ public class RollupBlockCache {
     }
 
     /**
-     * A block's length: an hour of minute rows; a day of hour rows in the last-sample form (range
-     * queries with a step of hours read days of them), an hour (one row) in the counter form (a
-     * day-long rate's window starts and ends at any hour, and all but its last hour are settled).
+     * A block's length. In the last-sample form (range queries) an hour of minute rows, a day of
+     * hour rows (range queries with a step of hours read days of them). In the counter form (a
+     * long window's rate, whose window starts and ends at any minute and moves on each refresh)
+     * ten minutes of minute rows and an hour (one row) of hour rows, so all but the last few
+     * minutes at its end are settled blocks (with hour blocks of minutes, up to the 60 minutes
+     * since the last whole hour were read from the database each time).
      */
     static long blockMs(boolean hourly, boolean counters) {
-        return hourly && !counters ? DAY_MS : HOUR_MS;
+        if (!counters) {
+            return hourly ? DAY_MS : HOUR_MS;
+        }
+        return hourly ? HOUR_MS : 10 * MINUTE_MS;
     }
 
+    private static final long MINUTE_MS = 60_000L;
     private static final long HOUR_MS = 3_600_000L;
     private static final long DAY_MS = 24 * HOUR_MS;
 
