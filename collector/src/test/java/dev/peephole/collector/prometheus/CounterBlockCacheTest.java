@@ -7,8 +7,6 @@ import dev.peephole.collector.ingest.LocalSample;
 import dev.peephole.collector.ingest.LocalSeriesWriter;
 import dev.peephole.collector.promql.Engine;
 import dev.peephole.collector.promql.Sample;
-import dev.peephole.collector.promql.SelectHints;
-import dev.peephole.collector.promql.SeriesSource;
 import dev.peephole.collector.storage.RollupMaintainer;
 import dev.peephole.collector.support.TestDatabase;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -74,10 +72,7 @@ class CounterBlockCacheTest {
 
     /** The same engine reading every selector raw. */
     private static Engine rawEngine() {
-        StoredSeriesSource source = server.getApplicationContext().getBean(StoredSeriesSource.class);
-        SeriesSource raw = (matchers, hints) -> source.select(matchers, new SelectHints(hints.startMs(), hints.endMs(),
-                hints.stepMs(), hints.rangeMs(), "raw " + hints.function()));
-        return new Engine(raw, engine().options());
+        return RawReadEngine.of(server.getApplicationContext());
     }
 
     private static double hits() {

@@ -12,7 +12,6 @@ import dev.peephole.collector.promql.QueryResult;
 import dev.peephole.collector.promql.Sample;
 import dev.peephole.collector.promql.SelectHints;
 import dev.peephole.collector.promql.Series;
-import dev.peephole.collector.promql.SeriesSource;
 import dev.peephole.collector.storage.RollupMaintainer;
 import dev.peephole.collector.support.TestDatabase;
 import io.micronaut.context.ApplicationContext;
@@ -140,10 +139,7 @@ class CounterRollupReadTest {
 
     /** The same engine, reading every selector raw (a function hint the storage does not summarize). */
     private static Engine rawEngine() {
-        Engine engine = server.getApplicationContext().getBean(Engine.class);
-        SeriesSource raw = (matchers, h) -> source().select(matchers,
-                new SelectHints(h.startMs(), h.endMs(), h.stepMs(), h.rangeMs(), "raw " + h.function()));
-        return new Engine(raw, engine.options());
+        return RawReadEngine.of(server.getApplicationContext());
     }
 
     @Test
