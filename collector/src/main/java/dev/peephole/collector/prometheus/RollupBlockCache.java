@@ -2,6 +2,7 @@ package dev.peephole.collector.prometheus;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.peephole.collector.storage.RollupMaintainer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -50,6 +51,15 @@ public class RollupBlockCache {
             return hourly ? DAY_MS : HOUR_MS;
         }
         return hourly ? HOUR_MS : 10 * MINUTE_MS;
+    }
+
+    /**
+     * Where the buckets the rollup maintainer will not write again end, given its watermark (epoch
+     * ms): it re-aggregates minutes from {@code RollupMaintainer.RESTATE} before the minute
+     * watermark on, hours from an hour before theirs. Only blocks wholly before this are kept.
+     */
+    static long settledBefore(boolean hourly, long watermarkMs) {
+        return watermarkMs - (hourly ? HOUR_MS : RollupMaintainer.RESTATE.toMillis());
     }
 
     private static final long MINUTE_MS = 60_000L;

@@ -643,9 +643,9 @@ public class StoredSeriesSource implements SeriesSource {
             try {
                 Map<Long, Samples> head = new HashMap<>();
                 query(c, RAW_BEFORE_SQL, ids, start, b0, Long.MAX_VALUE, head);
-                // minutes and hours are rewritten from RESTATE (an hour) before their watermark on
-                long minutesSettled = through.get().toEpochMilli() - RollupMaintainer.RESTATE.toMillis();
-                long hoursSettled = hoursThrough.map(w -> w.toEpochMilli() - HOUR).orElse(Long.MIN_VALUE);
+                long minutesSettled = RollupBlockCache.settledBefore(false, through.get().toEpochMilli());
+                long hoursSettled = hoursThrough.map(w -> RollupBlockCache.settledBefore(true, w.toEpochMilli()))
+                        .orElse(Long.MIN_VALUE);
                 Map<Long, List<CounterRows>> stretches = new HashMap<>();
                 counterRows(c, false, ids, b0, h0, minutesSettled, stretches);
                 if (h1 > h0) {
@@ -898,8 +898,7 @@ public class StoredSeriesSource implements SeriesSource {
         boolean hourly = plan.table().equals("metric_rollup_1h");
         long bucketMs = hourly ? HOUR : MINUTE;
         long blockMs = RollupBlockCache.blockMs(hourly, false);
-        // hours are re-aggregated from an hour before their watermark, minutes from RESTATE before theirs
-        long settled = plan.rollupUntilMs() - (hourly ? HOUR : RollupMaintainer.RESTATE.toMillis());
+        long settled = RollupBlockCache.settledBefore(hourly, plan.rollupUntilMs());
         long first = Math.floorDiv(fromMs, blockMs) * blockMs;
         long end = Math.floorDiv(Math.min(untilMs, settled), blockMs) * blockMs;
         if (end <= first) {
