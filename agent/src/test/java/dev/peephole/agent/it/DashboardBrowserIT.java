@@ -502,6 +502,11 @@ class DashboardBrowserIT {
         waitForView("overview");
         assertThat(Integer.parseInt((String) js("return document.getElementById('firing-alerts').dataset.firing"))).isPositive();
         assertThat(text("#firing-alerts")).startsWith("Firing alerts: ");
+        // the overall status with its reasons: the firing alert is one (warning: degraded at least)
+        assertThat(text("#overall-status")).isIn("Status: degraded", "Status: unhealthy");
+        String alertsReason = text("#status-reasons li[data-component='alerts']");
+        assertThat(alertsReason).containsPattern("^alerts: (degraded|unhealthy) · .*UiTestAlert");
+        assertNoMarkup();
 
         driver.get(collector.uri("/#/alerts?range=1h").toString());
         waitForView("alerts");

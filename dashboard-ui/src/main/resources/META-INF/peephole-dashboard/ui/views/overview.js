@@ -77,6 +77,14 @@ export async function render(ctx) {
     const s = status && (status.data || status);
     if (s && s.status) {
       root.appendChild(h('p', { class: `status status-${s.status}`, id: 'overall-status' }, `Status: ${s.status}`));
+      // The reasons: each component that is not healthy, with what its check said (as text: a
+      // probe's or an alert's name comes from outside).
+      const troubled = (s.components || []).filter((c) => c.status !== 'healthy');
+      if (troubled.length) {
+        root.appendChild(h('ul', { class: 'status-reasons', id: 'status-reasons', 'aria-label': 'Why the status is not healthy' },
+          troubled.map((c) => h('li', { dataset: { component: c.name } },
+            h('span', { class: `status-${c.status}` }, `${c.name}: ${c.status}`), c.reason ? ` · ${c.reason}` : ''))));
+      }
     }
     if (error && error.status === 404) statusAvailable = false; // this collector has no status endpoint: leave it out
   }
