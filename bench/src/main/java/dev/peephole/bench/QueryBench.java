@@ -39,6 +39,14 @@ public final class QueryBench {
         DEFAULTS.put("warmup", "5");
         DEFAULTS.put("collector-pid", "0");
         DEFAULTS.put("postgres-pid", "0");
+        // which of the six queries to time, 1-based, comma-separated ("all": every one); a profile
+        // taken during one query's requests then holds that query alone
+        DEFAULTS.put("cases", "all");
+        // also time each request with curl (interleaved with the Java client's, same conditions):
+        // "auto" when curl is on the PATH, "none" to skip, or curl's path. The JDK's HttpClient
+        // spends about a third of a 4.8 MB answer's time receiving it on this machine; curl's
+        // time_total is closer to what a Go client such as Grafana's sees.
+        DEFAULTS.put("curl", "auto");
     }
 
     private QueryBench() {
@@ -51,7 +59,7 @@ public final class QueryBench {
         } catch (Args.BadArgs e) {
             System.err.println((e.getMessage().isEmpty() ? "" : e.getMessage() + "\n")
                     + "usage: QueryBench --jdbc URL --http http://127.0.0.1:PORT --password ADMIN_PASSWORD "
-                    + "[--series 100] [--hours 24] [--interval-seconds 10] [--requests 40]");
+                    + "[--series 100] [--hours 24] [--interval-seconds 10] [--requests 40] [--warmup 5] [--cases 1,4] [--curl auto|none|PATH]");
             System.exit(2);
             return;
         }
@@ -87,14 +95,36 @@ public final class QueryBench {
                 {"avg_over_time(bench_query_gauge[5m])", "60"},
                 {"bench_query_gauge", "15"},
         };
+        java.util.Set<Integer> chosen = new java.util.HashSet<>();
+        if (!args.str("cases").equals("all")) {
+            for (String n : args.str("cases").split(",")) {
+                int k;
+                try {
+                    k = Integer.parseInt(n.trim());
+                } catch (NumberFormatException e) {
+                    k = 0;
+                }
+                if (k < 1 || k > cases.length) {
+                    System.err.println("--cases: " + n + " is not a query number from 1 to " + cases.length);
+                    System.exit(2);
+                }
+                chosen.add(k);
+            }
+        }
         int warmup = Math.max(1, args.positiveInt("warmup"));
         System.out.printf("query_range over %d h of %d s data for %d series, %d requests each (after %d warm-up; "
                 + "timed until the answer's last byte arrived)%n", hours, interval, series, requests, warmup);
         long pid = Long.parseLong(args.str("collector-pid"));
         long pgPid = Long.parseLong(args.str("postgres-pid"));
-        System.out.printf("%-55s %6s %9s %9s %9s %9s %9s %s%s%n", "query", "step", "first ms", "p50 ms", "p95 ms", "max ms",
-                "points", "source", pid > 0 ? "  (cpu ms/request: collector + its PostgreSQL)" : "");
-        for (String[] cs : cases) {
+        String curl = curlPath(args.str("curl"));
+        System.out.printf("%-55s %6s %9s %9s %9s %9s %9s %s%s%s%n", "query", "step", "first ms", "p50 ms", "p95 ms", "max ms",
+                "points", "source", pid > 0 ? "  (cpu ms/request: collector + its PostgreSQL)" : "",
+                curl != null ? "  curl p50 / p95 / max ms" : "");
+        for (int ci = 0; ci < cases.length; ci++) {
+            String[] cs = cases[ci];
+            if (!chosen.isEmpty() && !chosen.contains(ci + 1)) {
+                continue;
+            }
             String url = args.str("http") + "/api/v1/query_range?query=" + URLEncoder.encode(cs[0], StandardCharsets.UTF_8)
                     + "&start=" + start / 1000 + "&end=" + end / 1000 + "&step=" + cs[1];
             HttpRequest req = HttpRequest.newBuilder(URI.create(url)).header("Authorization", auth).build();
@@ -113,6 +143,7 @@ public final class QueryBench {
                 points = countPoints(r.body());
             }
             double[] ms = new double[requests];
+            double[] curlMs = new double[curl != null ? requests : 0];
             long cpuBefore = pid > 0 ? treeCpuTicks(pid) + treeCpuTicks(pgPid) : 0;
             for (int i = 0; i < requests; i++) {
                 long t0 = System.nanoTime();
@@ -122,17 +153,63 @@ public final class QueryBench {
                 if (r.statusCode() != 200) {
                     throw new IllegalStateException(cs[0] + " -> " + r.statusCode());
                 }
+                if (curl != null) {
+                    curlMs[i] = curlTotalMs(curl, url, "admin:" + args.str("password"));
+                }
             }
-            double cpuMs = pid > 0 ? (treeCpuTicks(pid) + treeCpuTicks(pgPid) - cpuBefore) * 10.0 / requests : 0;
+            double cpuMs = pid > 0 ? (treeCpuTicks(pid) + treeCpuTicks(pgPid) - cpuBefore) * 10.0 / requests
+                    / (curl != null ? 2 : 1) : 0;
             Arrays.sort(ms);
+            Arrays.sort(curlMs);
+            String curlCols = curl == null ? "" : String.format("  curl %.1f / %.1f / %.1f", curlMs[curlMs.length / 2],
+                    curlMs[(int) Math.ceil(curlMs.length * 0.95) - 1], curlMs[curlMs.length - 1]);
+            String curlResult = curl == null ? "" : String.format(" curl_p50_ms=%.1f curl_p95_ms=%.1f",
+                    curlMs[curlMs.length / 2], curlMs[(int) Math.ceil(curlMs.length * 0.95) - 1]);
             String source = Integer.parseInt(cs[1]) >= 60 && !cs[0].startsWith("avg_over_time")
                     ? "1m rollups" : "raw points";
-            System.out.printf("%-55s %6s %9.1f %9.1f %9.1f %9.1f %9d %s%s%n", cs[0], cs[1] + "s", firstMs, ms[ms.length / 2],
+            System.out.printf("%-55s %6s %9.1f %9.1f %9.1f %9.1f %9d %s%s%s%n", cs[0], cs[1] + "s", firstMs, ms[ms.length / 2],
                     ms[(int) Math.ceil(ms.length * 0.95) - 1], ms[ms.length - 1], points, source,
-                    pid > 0 ? String.format("  cpu %.1f", cpuMs) : "");
-            System.out.printf("RESULT query=%s step=%s first_ms=%.1f p50_ms=%.1f p95_ms=%.1f points=%d%n",
-                    cs[0].replace(' ', '_'), cs[1], firstMs, ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.95) - 1], points);
+                    pid > 0 ? String.format("  cpu %.1f", cpuMs) : "", curlCols);
+            System.out.printf("RESULT query=%s step=%s first_ms=%.1f p50_ms=%.1f p95_ms=%.1f points=%d%s%n",
+                    cs[0].replace(' ', '_'), cs[1], firstMs, ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.95) - 1], points,
+                    curlResult);
         }
+    }
+
+    /** The curl to time requests with: null for "none", or "auto" without curl on the PATH. */
+    static String curlPath(String setting) {
+        if (setting.equals("none")) {
+            return null;
+        }
+        if (!setting.equals("auto")) {
+            return setting;
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            java.nio.file.Path p = java.nio.file.Path.of(dir, "curl");
+            if (java.nio.file.Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * One request timed by curl itself (its time_total: from the start of the connection until the
+     * last byte, the process start-up left out), body dropped. The credentials go in on standard
+     * input (curl's config), not on the command line where other users' ps would show them.
+     */
+    static double curlTotalMs(String curl, String url, String userColonPassword) throws Exception {
+        Process p = new ProcessBuilder(curl, "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-K", "-")
+                .redirectErrorStream(true).start();
+        try (java.io.Writer w = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
+            w.write("url = \"" + url.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
+            w.write("user = \"" + userColonPassword.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (p.waitFor() != 0 || !out.startsWith("200 ")) {
+            throw new IllegalStateException("curl " + url + " -> " + out);
+        }
+        return Double.parseDouble(out.substring(4)) * 1000;
     }
 
     /**
