@@ -374,7 +374,7 @@ public final class DashboardBench {
         String whole = Math.max(60, rangeSeconds) + "s";
         List<ViewQuery> q = new ArrayList<>();
         String p95 = "histogram_quantile(0.95, sum by (le) (rate(" + BUCKETS + "{span_name=\"%s\"}[" + w + "])))";
-        q.add(new ViewQuery("overview", "count(count by (instance) (jvm_thread_count))", true));
+        q.add(new ViewQuery("overview", "sum(up{job=\"peephole-agent\"})", true));
         q.add(new ViewQuery("overview", "sum(rate(" + CALLS + "{span_name=\"Camera.capture\"}[" + w + "]))", true));
         q.add(new ViewQuery("overview", "sum(increase(" + CALLS + "{span_name=\"Camera.capture\"}[" + whole + "]))", false));
         q.add(new ViewQuery("overview", "sum by (recognition_result) (rate(" + CALLS + "{span_name=\"FaceRecognizer.recognize\"}[" + w + "]))", true));

@@ -149,7 +149,9 @@ function startLive() {
   source.addEventListener('tick', (e) => {
     const t = JSON.parse(e.data);
     const live = $('live');
-    live.textContent = `Live · ${t.agentsConnected} agent${t.agentsConnected === 1 ? '' : 's'} connected · updated ${new Date(t.time).toLocaleTimeString()}`;
+    // open streams on this collector (an agent whose heartbeats stopped keeps its stream a while:
+    // the Overview's "Agents connected" counts only agents with heartbeats arriving)
+    live.textContent = `Live · ${t.agentsConnected} agent stream${t.agentsConnected === 1 ? '' : 's'} open · updated ${new Date(t.time).toLocaleTimeString()}`;
     live.dataset.ticks = String(Number(live.dataset.ticks || 0) + 1);
     const changed = lastBatches !== null && t.batchesCommitted !== lastBatches;
     lastBatches = t.batchesCommitted;

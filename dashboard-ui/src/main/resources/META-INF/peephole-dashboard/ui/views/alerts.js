@@ -4,6 +4,14 @@ import { api } from '../api.js';
 import { h, table, uid } from '../dom.js';
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+// An alert's value comes as Prometheus writes it ("1.0112311704902326e+00"): shown to four
+// significant figures, exactly in the tooltip; "+Inf", "NaN" and the like as they are.
+const shortValue = (v) => {
+  const n = Number(v);
+  if (v === null || v === undefined || v === '' || !Number.isFinite(n)) return String(v ?? '');
+  return Number.isInteger(n) && Math.abs(n) < 1e15 ? String(n) : String(Number(n.toPrecision(4)));
+};
+const valueCell = (v) => h('span', { title: v ?? '' }, shortValue(v));
 const pairs = (m) => Object.entries(m || {}).map(([k, v]) => `${k}="${v}"`).join(', ');
 
 /** One matcher a line: name="value" (also !=, =~, !~); values in JSON's string escapes. */
@@ -111,7 +119,7 @@ export async function render(ctx) {
     return h('span', { class: 'actions' }, ack, silence, msg);
   };
   const rows = active.map((a) => [a.labels.alertname || '', h('span', { class: `alert-${a.state}` }, a.state), pairs(a.labels),
-    pairs(a.annotations), when(a.firedAt || a.activeAt), a.value, a.acknowledgedBy ? `${a.acknowledgedBy} ${when(a.acknowledgedAt)}` : '', actions(a)]);
+    pairs(a.annotations), when(a.firedAt || a.activeAt), valueCell(a.value), a.acknowledgedBy ? `${a.acknowledgedBy} ${when(a.acknowledgedAt)}` : '', actions(a)]);
   if (rows.length) {
     const t = table(null, ['Alert', 'State', 'Labels', 'Annotations', 'Since', 'Value', 'Acknowledged by', admin ? 'Actions' : ''],
       rows, { class: 'ops', id: 'alerts-table' });
@@ -149,7 +157,7 @@ export async function render(ctx) {
   const histRows = eps.map((e) => [e.alertname, pairs(e.labels), e.state, when(e.activeAt), when(e.firedAt), when(e.resolvedAt),
     e.acknowledgedBy || '',
     h('ol', { class: 'transitions' }, (e.events || []).map((ev) => h('li', null,
-      `${when(ev.at)}: ${ev.from ? `${ev.from} → ` : ''}${ev.to}${ev.actor ? ` by ${ev.actor}` : ''}${ev.value !== null && ev.value !== undefined ? ` (value ${ev.value})` : ''}`)))]);
+      `${when(ev.at)}: ${ev.from ? `${ev.from} → ` : ''}${ev.to}${ev.actor ? ` by ${ev.actor}` : ''}${ev.value !== null && ev.value !== undefined ? ` (value ${shortValue(ev.value)})` : ''}`)))]);
   root.appendChild(histRows.length
     ? table(null, ['Alert', 'Labels', 'State', 'Active at', 'Fired at', 'Resolved at', 'Acknowledged by', 'Transitions'], histRows, { class: 'ops', id: 'history-table' })
     : h('p', { class: 'empty', id: 'history-table' }, 'No alert episodes in this range.'));

@@ -11,8 +11,9 @@ const p95 = (span) => `histogram_quantile(0.95, sum by (le) (rate(${BUCKETS}{spa
 let statusAvailable = true;
 
 export const PANELS = [
-  // the number: agents connected now; the sparkline: agents sending JVM metrics over the range
-  { id: 'agents', title: 'Agents connected', q: 'count(count by (instance) (jvm_thread_count))', unit: '', connectedNow: true },
+  // the number: agents connected now (stream open, heartbeats arriving); the sparkline: the same
+  // over the range, from the up series the collector writes for each agent (1 while connected)
+  { id: 'agents', title: 'Agents connected', q: 'sum(up{job="peephole-agent"})', unit: '', connectedNow: true },
   { id: 'frames', title: 'Frames processed', q: `sum(rate(${CALLS}{span_name="Camera.capture"}[$w]))`, unit: '/s',
     total: `sum(increase(${CALLS}{span_name="Camera.capture"}[$range]))` },
   { id: 'recognitions', title: 'Recognitions by result', q: `sum by (recognition_result) (rate(${CALLS}{span_name="FaceRecognizer.recognize"}[$w]))`,
