@@ -59,6 +59,9 @@ public class RuleManager {
     /** False in tests and benchmarks that drive {@link #evaluate} themselves. */
     private final boolean schedule;
     private final ScheduledExecutorService scheduler = DaemonThreads.scheduler("peephole-rules", 2);
+    /** Logged at start-up when this process ignores SIGHUP. */
+    public static final String SIGHUP_IGNORED = "SIGHUP is ignored by this process (started with nohup or with SIGHUP "
+            + "ignored): a SIGHUP will not reload the rules; rule files are still reloaded within 5 s of a change";
     /** Runs a group's independent rules at the same time (each mostly waits on the database); null: in order. */
     private final java.util.concurrent.ExecutorService ruleWorkers;
     /** Whether a group evaluation reads its rules' samples in one go ({@link EngineRuleQuery#prepare}). */
@@ -124,7 +127,12 @@ public class RuleManager {
             }
         });
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> scheduler.execute(this::reload));
+            sun.misc.SignalHandler before = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> scheduler.execute(this::reload));
+            if (before == sun.misc.SignalHandler.SIG_IGN) {
+                // A process started with SIGHUP ignored (nohup, some service managers) keeps it
+                // ignored: the JVM installs no handler and the signal never arrives.
+                LOG.warn(SIGHUP_IGNORED);
+            }
         } catch (IllegalArgumentException | UnsupportedOperationException e) {
             LOG.debug("No SIGHUP handler: {}", e.getMessage());
         }
