@@ -83,7 +83,8 @@ function drawThresholds(u, thresholds) {
 
 /**
  * A chart panel: title, uPlot canvas, a toggleable table of the data. data = {xs, ys, labels}.
- * opts: unit, height, sparkline, onZoom(fromSec, toSec), type ('line', 'area', 'bar'), thresholds [{value, color}].
+ * opts: unit, height, sparkline, onZoom(fromSec, toSec), type ('line', 'area', 'bar'), thresholds [{value, color}],
+ * empty (what to say when there is no point: "No data in this range" unless given).
  */
 export function chart(title, data, opts = {}) {
   const id = uid('chart');
@@ -92,7 +93,7 @@ export function chart(title, data, opts = {}) {
   const details = opts.sparkline ? null : dataTable(title, data, opts.unit);
   const panel = h('figure', { class: opts.sparkline ? 'chart spark' : 'chart', id, dataset: { points: String(points), title } },
     opts.sparkline ? null : h('figcaption', null, title),
-    points === 0 ? h('p', { class: 'empty' }, 'No data in this range') : null,
+    points === 0 ? h('p', { class: 'empty' }, opts.empty || 'No data in this range') : null,
     plot, details);
   if (points === 0) return panel;
   const fg = cssVar('--muted');

@@ -46,6 +46,7 @@ export function fmtValue(v, unit) {
     case 's': return v >= 1 ? `${v.toFixed(2)} s` : v >= 1e-3 ? `${(v * 1e3).toFixed(2)} ms` : `${(v * 1e6).toFixed(0)} µs`;
     case 'ratio': return v === 0 || Math.abs(v) >= 0.1 ? `${(v * 100).toFixed(1)} %` : `${(v * 100).toPrecision(2)} %`;
     case '/s': return `${v < 10 ? v.toFixed(2) : v.toFixed(1)}/s`;
+    case '°C': return `${v.toFixed(1)} °C`;
     default: return Math.abs(v) >= 1000 || Number.isInteger(v) ? String(Math.round(v)) : v.toPrecision(3);
   }
 }

@@ -249,9 +249,18 @@ class DashboardBrowserIT {
         waitForView("hosts");
         Select agent = new Select(driver.findElement(By.id("host-agent")));
         assertThat(agent.getFirstSelectedOption().getText()).startsWith("doorbell on ");
-        for (String title : List.of("CPU utilization (host)", "Load average", "Memory", "Network I/O", "Heap used by pool", "Threads")) {
+        for (String title : List.of("CPU utilization (host)", "Load average", "Memory", "Swap", "Network I/O", "Heap used by pool",
+                "Threads")) {
             waitFor(60, d -> points("figure.chart[data-title='" + title + "']") > 0);
             assertThat(rows("figure.chart[data-title='" + title + "'] table.data-table")).as(title).isPositive();
+        }
+        // the series named by what they are, not by metric names or a label's true / false
+        assertThat(headerRow("Load average")).contains("1m").contains("5m").contains("15m").doesNotContain("system_cpu");
+        assertThat(headerRow("Threads")).contains("non-daemon").contains("daemon").doesNotContain("true");
+        // temperatures where the host has a sensor OSHI reads; else the panel says so (most virtual machines)
+        waitFor(30, d -> !d.findElements(By.cssSelector("figure.chart[data-title='Temperature']")).isEmpty());
+        if (points("figure.chart[data-title='Temperature']") == 0) {
+            assertThat(text("figure.chart[data-title='Temperature'] p.empty")).contains("no temperature sensor");
         }
         screenshot("hosts-1280");
     }
@@ -689,6 +698,12 @@ class DashboardBrowserIT {
 
     static long rows(String css) {
         return ((Number) js("const t = document.querySelector(arguments[0]); return t ? t.tBodies[0].rows.length : 0", css)).longValue();
+    }
+
+    /** The column headers of a chart's data table (the series' names; the table may be folded away, so its textContent). */
+    static String headerRow(String chartTitle) {
+        return (String) js("const r = document.querySelector(arguments[0]); return r ? r.textContent : ''",
+                "figure.chart[data-title='" + chartTitle + "'] table.data-table tr");
     }
 
     static Object js(String script, Object... args) {

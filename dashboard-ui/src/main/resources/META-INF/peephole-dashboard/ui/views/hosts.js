@@ -8,8 +8,15 @@ export function panelsFor(instance) {
   return [
     { title: 'CPU utilization (host)', q: `avg(system_cpu_utilization_ratio{${i}})`, unit: 'ratio', legend: '__none' },
     { title: 'CPU utilization (JVM process)', q: `avg(process_cpu_utilization_ratio{${i}})`, unit: 'ratio', legend: '__none' },
-    { title: 'Load average', q: `{__name__=~"system_cpu_load_average_(1m|5m|15m)",${i}}`, unit: '', legend: '__name__' },
+    // legends "1m", "5m", "15m" rather than the metric names
+    { title: 'Load average', q: `label_replace({__name__=~"system_cpu_load_average_(1m|5m|15m)",${i}}, "window", "$1", "__name__", "system_cpu_load_average_(.+)")`,
+      unit: '', legend: 'window' },
     { title: 'Memory', q: `sum by (system_memory_state) (system_memory_usage_bytes{${i}})`, unit: 'bytes', legend: 'system_memory_state' },
+    { title: 'Swap', q: `sum by (system_paging_state) (system_paging_usage_bytes{${i}})`, unit: 'bytes', legend: 'system_paging_state',
+      empty: 'No swap figures from this host in this range' },
+    // OSHI reads sensors where the platform exposes them (not in most virtual machines)
+    { title: 'Temperature', q: `max by (hw_id) (hw_temperature_celsius{${i}})`, unit: '°C', legend: 'hw_id',
+      empty: 'This host reports no temperature sensor (none found by OSHI) in this range' },
     { title: 'Filesystem used', q: `sum by (system_filesystem_mountpoint) (system_filesystem_utilization_ratio{${i},system_filesystem_type!~"tmpfs|devtmpfs"})`, unit: 'ratio', legend: 'system_filesystem_mountpoint' },
     { title: 'Disk I/O', q: `sum by (disk_io_direction) (rate(system_disk_io_bytes_total{${i}}[$w]))`, unit: 'bytes/s', legend: 'disk_io_direction' },
     { title: 'Network I/O', q: `sum by (network_io_direction) (rate(system_network_io_bytes_total{${i}}[$w]))`, unit: 'bytes/s', legend: 'network_io_direction' },
@@ -17,7 +24,9 @@ export function panelsFor(instance) {
     { title: 'Non-heap used', q: `sum(jvm_memory_used_bytes{${i},jvm_memory_type="non_heap"})`, unit: 'bytes', legend: '__none' },
     { title: 'GC time (share of wall time)', q: `sum by (jvm_gc_name) (rate(jvm_gc_duration_seconds_sum{${i}}[$w]))`, unit: 'ratio', legend: 'jvm_gc_name' },
     { title: 'GC collections', q: `sum by (jvm_gc_name) (rate(jvm_gc_duration_seconds_count{${i}}[$w]))`, unit: '/s', legend: 'jvm_gc_name' },
-    { title: 'Threads', q: `sum by (jvm_thread_daemon) (jvm_thread_count{${i}})`, unit: '', legend: 'jvm_thread_daemon' },
+    // legends "daemon" and "non-daemon" rather than the label's "true" and "false"
+    { title: 'Threads', q: `label_replace(label_replace(sum by (jvm_thread_daemon) (jvm_thread_count{${i}}), "kind", "daemon", "jvm_thread_daemon", "true"), "kind", "non-daemon", "jvm_thread_daemon", "false")`,
+      unit: '', legend: 'kind' },
   ];
 }
 

@@ -22,7 +22,7 @@ export async function panelGrid(ctx, panels, cls = 'grid') {
     const slot = slots[i];
     try {
       const { result, ms } = await queryRange(p.q.replaceAll('$w', w), start, end, step);
-      const c = chart(p.title, align(result, start, end, step, p.legend), { unit: p.unit, onZoom: ctx.zoom });
+      const c = chart(p.title, align(result, start, end, step, p.legend), { unit: p.unit, onZoom: ctx.zoom, empty: p.empty });
       c.dataset.queryMs = ms.toFixed(1);
       slot.replaceChildren(c, h('p', { class: 'meta' }, `step ${step}s · query ${ms.toFixed(0)} ms`));
     } catch (e) {
