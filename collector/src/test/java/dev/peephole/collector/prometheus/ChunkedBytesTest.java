@@ -66,8 +66,24 @@ class ChunkedBytesTest {
         try {
             assertThat(buf.nioBufferCount()).isGreaterThanOrEqualTo((3 << 20) / ChunkedBytes.CHUNK);
             for (java.nio.ByteBuffer b : buf.nioBuffers()) {
-                assertThat(b.array().length).isLessThanOrEqualTo(ChunkedBytes.CHUNK);
+                assertThat(b.remaining()).isLessThanOrEqualTo(ChunkedBytes.CHUNK);
             }
+            // direct memory: Netty writes it as it is; a composite of heap chunks it would first merge
+            // into one heap array of the whole answer (humongous) to copy it to direct memory
+            assertThat(buf.isDirect()).isTrue();
+        } finally {
+            assertThat(buf.release()).isTrue();
+        }
+    }
+
+    @Test
+    void aSingleChunkStaysAsItIs() {
+        ChunkedBytes chunked = new ChunkedBytes();
+        chunked.write(new byte[] {'{', '}'}, 0, 2);
+        ByteBuf buf = chunked.toByteBuf();
+        try {
+            assertThat(ByteBufUtil.getBytes(buf)).containsExactly('{', '}');
+            assertThat(buf.isDirect()).isFalse();
         } finally {
             buf.release();
         }
