@@ -162,18 +162,28 @@ public final class QueryBench {
             Arrays.sort(ms);
             Arrays.sort(curlMs);
             String curlCols = curl == null ? "" : String.format("  curl %.1f / %.1f / %.1f", curlMs[curlMs.length / 2],
-                    curlMs[(int) Math.ceil(curlMs.length * 0.95) - 1], curlMs[curlMs.length - 1]);
+                    p95(curlMs), curlMs[curlMs.length - 1]);
             String curlResult = curl == null ? "" : String.format(" curl_p50_ms=%.1f curl_p95_ms=%.1f",
-                    curlMs[curlMs.length / 2], curlMs[(int) Math.ceil(curlMs.length * 0.95) - 1]);
+                    curlMs[curlMs.length / 2], p95(curlMs));
             String source = Integer.parseInt(cs[1]) >= 60 && !cs[0].startsWith("avg_over_time")
                     ? "1m rollups" : "raw points";
             System.out.printf("%-55s %6s %9.1f %9.1f %9.1f %9.1f %9d %s%s%s%n", cs[0], cs[1] + "s", firstMs, ms[ms.length / 2],
-                    ms[(int) Math.ceil(ms.length * 0.95) - 1], ms[ms.length - 1], points, source,
+                    p95(ms), ms[ms.length - 1], points, source,
                     pid > 0 ? String.format("  cpu %.1f", cpuMs) : "", curlCols);
             System.out.printf("RESULT query=%s step=%s first_ms=%.1f p50_ms=%.1f p95_ms=%.1f points=%d%s%n",
-                    cs[0].replace(' ', '_'), cs[1], firstMs, ms[ms.length / 2], ms[(int) Math.ceil(ms.length * 0.95) - 1], points,
+                    cs[0].replace(' ', '_'), cs[1], firstMs, ms[ms.length / 2], p95(ms), points,
                     curlResult);
         }
+    }
+
+    /** The 95th percentile of sorted values (the value 95 % of them are at or under). */
+    static double p95(double[] sorted) {
+        return sorted[(int) Math.ceil(sorted.length * 0.95) - 1];
+    }
+
+    /** A string in curl's config-file quoting. */
+    static String curlQuoted(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     /** The curl to time requests with: null for "none", or "auto" without curl on the PATH. */
@@ -202,8 +212,8 @@ public final class QueryBench {
         Process p = new ProcessBuilder(curl, "-s", "-o", "/dev/null", "-w", "%{http_code} %{time_total}", "-K", "-")
                 .redirectErrorStream(true).start();
         try (java.io.Writer w = new java.io.OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
-            w.write("url = \"" + url.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
-            w.write("user = \"" + userColonPassword.replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n");
+            w.write("url = " + curlQuoted(url) + "\n");
+            w.write("user = " + curlQuoted(userColonPassword) + "\n");
         }
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
         if (p.waitFor() != 0 || !out.startsWith("200 ")) {

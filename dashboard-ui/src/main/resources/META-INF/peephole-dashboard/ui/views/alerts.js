@@ -2,14 +2,14 @@
 // history of the range, and the rules with their state, health and last error.
 import { api } from '../api.js';
 import { h, table, uid } from '../dom.js';
+import { fmtValue } from '../time.js';
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
-// An alert's value comes as Prometheus writes it ("1.0112311704902326e+00"): shown to four
-// significant figures, exactly in the tooltip; "+Inf", "NaN" and the like as they are.
+// An alert's value comes as Prometheus writes it ("1.0112311704902326e+00"): shown as the charts
+// show values (fmtValue), exactly in the tooltip; "+Inf", "NaN" and the like as they are.
 const shortValue = (v) => {
   const n = Number(v);
-  if (v === null || v === undefined || v === '' || !Number.isFinite(n)) return String(v ?? '');
-  return Number.isInteger(n) && Math.abs(n) < 1e15 ? String(n) : String(Number(n.toPrecision(4)));
+  return v === null || v === undefined || v === '' || !Number.isFinite(n) ? String(v ?? '') : fmtValue(n);
 };
 const valueCell = (v) => h('span', { title: v ?? '' }, shortValue(v));
 const pairs = (m) => Object.entries(m || {}).map(([k, v]) => `${k}="${v}"`).join(', ');
