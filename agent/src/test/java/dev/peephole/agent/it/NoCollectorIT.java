@@ -25,7 +25,10 @@ class NoCollectorIT {
         System.out.printf("no collector: without agent %d frames, p99 health %.1f ms; with agent %d frames, p99 health %.1f ms%n",
                 without.frames, without.p99Ms, with.frames, with.p99Ms);
         assertThat(with.frames).isGreaterThanOrEqualTo((long) (without.frames * 0.9));
-        assertThat(with.p99Ms).isLessThan(Math.max(50, without.p99Ms * 3));
+        // a generous bound: what it guards against is an app thread waiting on the network (a connect
+        // or a send blocking for seconds); on a shared 2-core CI machine a single GC or scheduling
+        // stall put one run's p99 of ~200 calls at 65 ms with nothing wrong
+        assertThat(with.p99Ms).isLessThan(Math.max(250, without.p99Ms * 3));
         long warnings = with.output.lines().filter(l -> l.contains("[peephole-agent] WARN")).count();
         assertThat(warnings).as(with.output).isEqualTo(1);
         assertThat(with.output).contains("not reachable").doesNotContain("Exception");
