@@ -5,17 +5,18 @@
 # and without our agent. Ours exports to a real collector started here on a fresh embedded
 # database; the collector has no OTLP ingest yet, so OpenTelemetry's is measured with its
 # exporter pointed where nothing listens (and with it off), next to ours the same way.
-# Writes bench/results/agent-<date>.md. About 15 minutes (25 with BEFORE_AGENT_JAR).
+# Writes bench/results/agent-<date>.md. About 25 minutes (40 with BEFORE_AGENT_JAR).
 #
 # Settings (environment): JMH_SECONDS (2, per iteration), JMH_ITERATIONS (5, as many warm-up
-# ones), STARTUP_RUNS (5), DEMO_SECONDS (60), DEMO_WARMUP_SECONDS (10), DEMO_PACE_FPS (50),
+# ones), STARTUP_RUNS (5), DEMO_SECONDS (30), DEMO_WARMUP_SECONDS (10), DEMO_PACE_FPS (50), ROUNDS (3),
 # WRITE_RESULTS (1), PARTS ("call startup frames": which parts to run), BEFORE_AGENT_JAR (unset:
 # another build of the agent, e.g. main's, measured per call and in the frames in the same run as
 # peephole-before*; BEFORE_LABEL says which in the results). The frames rows are no agent, ours to
-# the collector and ours to nowhere (and the BEFORE build's two), as fast as they go and paced.
+# the collector, to an acking sink (AckingSink: acks, stores nothing) and to nowhere (and the
+# BEFORE build's three), as fast as they go and paced, ROUNDS times in turn.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = --help ]; then sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = --help ]; then sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 COLLECTOR_JAR=collector/target/peephole-collector.jar
 BENCH_JAR=bench/target/peephole-bench.jar
 AGENT_JAR=agent/target/peephole-agent.jar
@@ -45,6 +46,9 @@ WORK=$(mktemp -d)
 DATA_DIR="$WORK/data"
 cleanup() {
   rc=$?
+  if [ -n "${SINK_PID:-}" ] && kill -0 "$SINK_PID" 2>/dev/null; then
+    kill -TERM "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true
+  fi
   if [ -n "${COLLECTOR_PID:-}" ] && kill -0 "$COLLECTOR_PID" 2>/dev/null; then
     kill -TERM "$COLLECTOR_PID"; wait "$COLLECTOR_PID" 2>/dev/null || true
   fi
@@ -144,11 +148,20 @@ echo "$START_OUT" >&2
 fi
 
 if part frames; then
-echo "== demo frames (${DEMO_SECONDS:-60} s each)" >&2
-frames() { # PACE ROW [agent arg]: DemoFrames, its GC log summarised (young pauses, survivors)
-  local out gclog="$WORK/gc-$2-$1.log"
-  out=$(java -Xms512m -Xmx512m ${3:+"$3"} "-Xlog:gc,gc+age=trace:file=$gclog:uptime" -cp "$BENCH_JAR:$DEMO_JAR" \
-    dev.peephole.bench.agent.DemoFrames --seconds "${DEMO_SECONDS:-60}" --warmup-seconds "${DEMO_WARMUP_SECONDS:-10}" \
+ROUNDS=${ROUNDS:-3}
+echo "== demo frames (${DEMO_SECONDS:-30} s each, $ROUNDS rounds)" >&2
+# The acking sink: the agent protocol answered with an ack per batch and nothing stored, so the
+# agent exports as it would to a collector on another machine (its own small JVM still shares
+# these cores, far less than the collector and PostgreSQL do).
+java -Xms64m -Xmx256m -cp "$BENCH_JAR" dev.peephole.bench.agent.AckingSink >"$WORK/sink.log" 2>&1 &
+SINK_PID=$!
+for _ in $(seq 1 100); do [ -s "$WORK/sink.log" ] && break; sleep 0.1; done
+SINK_PORT=$(head -1 "$WORK/sink.log")
+[[ "$SINK_PORT" =~ ^[0-9]+$ ]] || { echo "run-agent.sh: the acking sink did not start: $(cat "$WORK/sink.log")" >&2; exit 1; }
+frames() { # PACE ROW ROUND [agent arg]: DemoFrames, its GC log summarised (young pauses, survivors)
+  local out gclog="$WORK/gc-$2-$1-$3.log"
+  out=$(java -Xms512m -Xmx512m ${4:+"$4"} "-Xlog:gc,gc+age=trace:file=$gclog:uptime" -cp "$BENCH_JAR:$DEMO_JAR" \
+    dev.peephole.bench.agent.DemoFrames --seconds "${DEMO_SECONDS:-30}" --warmup-seconds "${DEMO_WARMUP_SECONDS:-10}" \
     --pace-fps "$1" --frame-cpu 1 2>>"$WORK/frames.log" | grep -E '^(frames|frame|after|RESULT)')
   # young pauses of the measured frames (after the warm-up, before the closing System.gc())
   local gc
@@ -167,54 +180,77 @@ frames() { # PACE ROW [agent arg]: DemoFrames, its GC log summarised (young paus
     }' "$gclog")
   printf '%s\n%s\n' "$out" "$gc"
 }
-# Rows: the name, the agent argument. Ours exports to the collector started above, or to NOWHERE
-# (spans dropped and counted; the collector's own CPU is then out of the picture, but the agent's
-# buffer is full and turns over). BEFORE_AGENT_JAR: the same two with another build.
+# Rows: the name, the agent argument. Ours exports to the collector started above, to the
+# acking sink, or to NOWHERE (spans dropped and counted; the collector's own CPU is then out of
+# the picture, but the agent's buffer is full). BEFORE_AGENT_JAR: the same with another build.
 ROWS=("none|")
 [ -z "$BEFORE_AGENT_JAR" ] || ROWS+=("peephole-before|$(peephole agentbench-demo-frames-before "127.0.0.1:${PORTS[1]}" "" "$BEFORE_AGENT_JAR")")
 ROWS+=("peephole|$(peephole agentbench-demo-frames "127.0.0.1:${PORTS[1]}")")
+[ -z "$BEFORE_AGENT_JAR" ] || ROWS+=("peephole-before-sink|$(peephole agentbench-demo-frames-before-sink "127.0.0.1:$SINK_PORT" "" "$BEFORE_AGENT_JAR")")
+ROWS+=("peephole-sink|$(peephole agentbench-demo-frames-sink "127.0.0.1:$SINK_PORT")")
 [ -z "$BEFORE_AGENT_JAR" ] || ROWS+=("peephole-before-no-collector|$(peephole agentbench-demo-frames-before-nc "$NOWHERE" "log.level=error" "$BEFORE_AGENT_JAR")")
 ROWS+=("peephole-no-collector|$(peephole agentbench-demo-frames-nc "$NOWHERE" "log.level=error")")
 PACE=${DEMO_PACE_FPS:-50}
+# Round-robin: every row once per round, so a slow minute on this shared machine lands on all
+# rows alike, and each row is compared with the "none" of its own round.
 declare -A FAST PACED
-for row in "${ROWS[@]}"; do
-  name=${row%%|*}; arg=${row#*|}
-  echo "-- $name, as fast as they go (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-  FAST[$name]=$(frames 0 "$name" "$arg"); echo "${FAST[$name]}" >&2
-done
-for row in "${ROWS[@]}"; do
-  name=${row%%|*}; arg=${row#*|}
-  echo "-- $name, paced at $PACE/s (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-  PACED[$name]=$(frames "$PACE" "$name" "$arg"); echo "${PACED[$name]}" >&2
+for pace in 0 "$PACE"; do
+  for r in $(seq 1 "$ROUNDS"); do
+    for row in "${ROWS[@]}"; do
+      name=${row%%|*}; arg=${row#*|}
+      echo "-- $name, round $r, $([ "$pace" = 0 ] && echo "as fast as they go" || echo "paced at $pace/s") (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+      out=$(frames "$pace" "$name" "$r" "$arg"); echo "$out" >&2
+      if [ "$pace" = 0 ]; then FAST[$name#$r]=$out; else PACED[$name#$r]=$out; fi
+    done
+  done
 done
 SPANS_DEMO=$(spans_of agentbench-demo-frames Camera.capture)
+kill -TERM "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true
+SINK_TOOK=$(grep '^sink took' "$WORK/sink.log" || echo "sink took (no count)")
 fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 val() { sed -n "s/.*RESULT.* $2=\([0-9.]*\).*/\1/p; s/^RESULT $2=\([0-9.]*\).*/\1/p" <<<"$1" | head -1; }
-table() { # fast|paced: one column per row, the difference to "none" in brackets
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+table() { # fast|paced: one column per row, each the median of its rounds; in brackets the
+  # difference to "none" of the same round, its median over the rounds and (with more than one
+  # round) the lowest and highest
   local -n R=$1
-  local names=() n
+  local names=() n r v b
   for row in "${ROWS[@]}"; do names+=("${row%%|*}"); done
-  {
-    printf '|'; for n in "${names[@]}"; do printf ' | %s' "$n"; done; printf ' |\n| ---'
-    for n in "${names[@]}"; do printf ' | ---:'; done; printf ' |\n'
-    for m in frames_per_second:frames/s p50_ms:p50 p90_ms:p90 p99_ms:p99 cpu_p99_ms:"p99 of the frame thread's CPU time" \
-             offcpu_p99_ms:"p99 of wall minus CPU" young_gc_median_ms:"young GC pause, median" \
-             young_gc_total_ms:"young GC pauses, total" survivor_median_kib:"survivors after a young GC (KiB)" \
-             heap_used_mib:"heap used after full GC (MiB)"; do
-      key=${m%%:*}; label=${m#*:}
-      base=$(val "${R[none]}" "$key")
-      printf '| %s' "$label"
-      for n in "${names[@]}"; do
-        v=$(val "${R[$n]}" "$key")
-        if [ "$n" = none ] || [ -z "$v" ] || [ -z "$base" ]; then printf ' | %s' "${v:-}"
-        elif [ "$key" = heap_used_mib ]; then awk -v v="$v" -v b="$base" 'BEGIN { printf " | %s (%+.1f MiB)", v, v - b }'
-        else awk -v v="$v" -v b="$base" 'BEGIN { printf " | %s (%+.1f %%)", v, b == 0 ? 0 : (v - b) / b * 100 }'; fi
+  printf '|'; for n in "${names[@]}"; do printf ' | %s' "$n"; done; printf ' |\n| ---'
+  for n in "${names[@]}"; do printf ' | ---:'; done; printf ' |\n'
+  for m in frames_per_second:frames/s p50_ms:p50 p90_ms:p90 p99_ms:p99 cpu_p99_ms:"p99 of the frame thread's CPU time" \
+           offcpu_p99_ms:"p99 of wall minus CPU" young_gc_median_ms:"young GC pause, median" \
+           young_gc_total_ms:"young GC pauses, total" survivor_median_kib:"survivors after a young GC (KiB)" \
+           heap_used_mib:"heap used after full GC (MiB)"; do
+    key=${m%%:*}; label=${m#*:}
+    printf '| %s' "$label"
+    for n in "${names[@]}"; do
+      local vals=() diffs=()
+      for r in $(seq 1 "$ROUNDS"); do
+        v=$(val "${R[$n#$r]}" "$key"); b=$(val "${R[none#$r]}" "$key")
+        [ -n "$v" ] || continue
+        vals+=("$v")
+        [ "$n" = none ] || [ -z "$b" ] || diffs+=("$(awk -v v="$v" -v b="$b" -v k="$key" \
+          'BEGIN { if (k == "heap_used_mib") print v - b; else print (b == 0 ? 0 : (v - b) / b * 100) }')")
       done
-      printf ' |\n'
+      if [ ${#vals[@]} = 0 ]; then printf ' | '; continue; fi
+      printf ' | %s' "$(printf '%s\n' "${vals[@]}" | median | awk '{ printf "%.4g", $1 }')"
+      if [ ${#diffs[@]} -gt 0 ]; then
+        local unit=' %'; [ "$key" = heap_used_mib ] && unit=' MiB'
+        local d lo hi
+        d=$(printf '%s\n' "${diffs[@]}" | median)
+        lo=$(printf '%s\n' "${diffs[@]}" | sort -g | head -1); hi=$(printf '%s\n' "${diffs[@]}" | sort -g | tail -1)
+        if [ ${#diffs[@]} -gt 1 ]; then
+          awk -v d="$d" -v lo="$lo" -v hi="$hi" -v u="$unit" 'BEGIN { printf " (%+.1f%s; %+.1f to %+.1f)", d, u, lo, hi }'
+        else
+          awk -v d="$d" -v u="$unit" 'BEGIN { printf " (%+.1f%s)", d, u }'
+        fi
+      fi
     done
-  }
+    printf ' |\n'
+  done
 }
 if part frames; then
   SUMMARY=$(table FAST)
@@ -265,21 +301,25 @@ if [ "${WRITE_RESULTS:-1}" = 1 ]; then
       echo
     fi
     if part frames; then
-      echo "## The demo's frames, ${DEMO_SECONDS:-60} s each after ${DEMO_WARMUP_SECONDS:-10} s of warm-up (\`DemoFrames\`)"
+      echo "## The demo's frames: $ROUNDS rounds of ${DEMO_SECONDS:-30} s each after ${DEMO_WARMUP_SECONDS:-10} s of warm-up (\`DemoFrames\`)"
       echo
       echo "The demo's pipeline classes from \`$DEMO_JAR\`, frame by frame on one"
       echo "thread (\`DoorbellPipeline.runInline(1)\`: capture, motion, face detection and recognition, events),"
-      echo "the same frames in the same order in every run, one JVM per row in turn; \`-Xms512m -Xmx512m\`; Peephole"
-      echo "agent with its built-in doorbell profile, exporting to the collector on these same $(nproc) cores"
-      echo "(\`peephole\`; $SPANS_DEMO of the last 20 traces asked for held \`Camera.capture\`) or to $NOWHERE"
-      echo "(\`peephole-no-collector\`: spans dropped and counted, so no collector and database take CPU, but the"
-      echo "agent's span buffer, 10,000 by default, is full and turns over)."
+      echo "the same frames in the same order in every run, one JVM per row and round, the rows in turn in"
+      echo "every round; \`-Xms512m -Xmx512m\`. Peephole agent with its built-in doorbell profile, exporting"
+      echo "to the collector on these same $(nproc) cores (\`peephole\`; $SPANS_DEMO of the last 20 traces asked for held"
+      echo "\`Camera.capture\`), to the acking sink (\`peephole-sink\`: \`AckingSink\`, the agent protocol with an ack"
+      echo "for every batch and nothing stored, as a collector on another machine looks to the agent; $SINK_TOOK),"
+      echo "or to $NOWHERE (\`peephole-no-collector\`: spans dropped and counted; the agent's span buffer,"
+      echo "10,000 by default, stays full)."
       if [ -n "$BEFORE_AGENT_JAR" ]; then
         echo "\`peephole-before*\`: the same with \`$BEFORE_AGENT_JAR\` (${BEFORE_LABEL:-another build})."
       fi
-      echo "Differences to \`none\` in brackets. Frame thread CPU: \`ThreadMXBean.getCurrentThreadCpuTime\` around"
-      echo "each frame; wall minus CPU is time the frame thread was not running (GC pauses, other threads and"
-      echo "processes on the cores). Young GC pauses and survivor sizes from each JVM's \`-Xlog:gc,gc+age=trace\`."
+      echo "Each figure is the median of the rounds; in brackets the difference to \`none\` in the same round,"
+      echo "its median over the rounds, then the lowest and the highest. Frame thread CPU:"
+      echo "\`ThreadMXBean.getCurrentThreadCpuTime\` around each frame; wall minus CPU is time the frame thread"
+      echo "was not running (GC pauses, other threads and processes on the cores). Young GC pauses and survivor"
+      echo "sizes from each JVM's \`-Xlog:gc,gc+age=trace\`."
       echo
       echo "As fast as they go (frames back to back):"
       echo
@@ -290,8 +330,12 @@ if [ "${WRITE_RESULTS:-1}" = 1 ]; then
       echo "$PACED_SUMMARY"
       echo
       echo '```'
-      for row in "${ROWS[@]}"; do echo "${row%%|*}, as fast as they go:"; echo "${FAST[${row%%|*}]}"; done
-      for row in "${ROWS[@]}"; do echo "${row%%|*}, paced at $PACE/s:"; echo "${PACED[${row%%|*}]}"; done
+      for r in $(seq 1 "$ROUNDS"); do
+        for row in "${ROWS[@]}"; do echo "${row%%|*}, round $r, as fast as they go:"; echo "${FAST[${row%%|*}#$r]}"; done
+      done
+      for r in $(seq 1 "$ROUNDS"); do
+        for row in "${ROWS[@]}"; do echo "${row%%|*}, round $r, paced at $PACE/s:"; echo "${PACED[${row%%|*}#$r]}"; done
+      done
       echo '```'
     fi
   } > "$RESULTS_FILE"
