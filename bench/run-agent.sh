@@ -13,10 +13,11 @@
 # another build of the agent, e.g. main's, measured per call and in the frames in the same run as
 # peephole-before*; BEFORE_LABEL says which in the results). The frames rows are no agent, ours to
 # the collector, to an acking sink (AckingSink: acks, stores nothing) and to nowhere (and the
-# BEFORE build's three), as fast as they go and paced, ROUNDS times in turn.
+# BEFORE build's three), and no agent again (the noise floor), as fast as they go and paced,
+# ROUNDS times in turn.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = --help ]; then sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = --help ]; then sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 COLLECTOR_JAR=collector/target/peephole-collector.jar
 BENCH_JAR=bench/target/peephole-bench.jar
 AGENT_JAR=agent/target/peephole-agent.jar
@@ -190,6 +191,9 @@ ROWS+=("peephole|$(peephole agentbench-demo-frames "127.0.0.1:${PORTS[1]}")")
 ROWS+=("peephole-sink|$(peephole agentbench-demo-frames-sink "127.0.0.1:$SINK_PORT")")
 [ -z "$BEFORE_AGENT_JAR" ] || ROWS+=("peephole-before-no-collector|$(peephole agentbench-demo-frames-before-nc "$NOWHERE" "log.level=error" "$BEFORE_AGENT_JAR")")
 ROWS+=("peephole-no-collector|$(peephole agentbench-demo-frames-nc "$NOWHERE" "log.level=error")")
+# No agent again, last in each round: its difference to "none" (first) is the noise floor of this
+# machine for the same JVM and frames, which a difference made by the agent has to exceed.
+ROWS+=("none-again|")
 PACE=${DEMO_PACE_FPS:-50}
 # Round-robin: every row once per round, so a slow minute on this shared machine lands on all
 # rows alike, and each row is compared with the "none" of its own round.
@@ -311,7 +315,8 @@ if [ "${WRITE_RESULTS:-1}" = 1 ]; then
       echo "\`Camera.capture\`), to the acking sink (\`peephole-sink\`: \`AckingSink\`, the agent protocol with an ack"
       echo "for every batch and nothing stored, as a collector on another machine looks to the agent; $SINK_TOOK),"
       echo "or to $NOWHERE (\`peephole-no-collector\`: spans dropped and counted; the agent's span buffer,"
-      echo "10,000 by default, stays full)."
+      echo "10,000 by default, stays full). \`none-again\`: no agent, last in every round; its difference to \`none\`"
+      echo "(first) is what this machine alone makes of the same JVM and frames, the floor a difference has to exceed."
       if [ -n "$BEFORE_AGENT_JAR" ]; then
         echo "\`peephole-before*\`: the same with \`$BEFORE_AGENT_JAR\` (${BEFORE_LABEL:-another build})."
       fi
