@@ -156,7 +156,16 @@ class TimescaleBackupTest {
         System.setProperty("peephole.db.user", "postgres");
         System.setProperty("peephole.db.password", "postgres"); // the test server takes any password
         try {
-            return command.run();
+            // The test server refuses a connection while it still serves the previous one (PGlite:
+            // one at a time, a second is closed at once with "Session setup failed"), and the
+            // collector stopped just before may not have let go of its session yet on a loaded
+            // machine. Only that refusal is tried again; any other failure is the answer.
+            BackupRestoreTest.Cli cli = command.run();
+            for (int attempt = 1; attempt < 5 && cli.code() != 0 && cli.err().contains("Session setup failed"); attempt++) {
+                Thread.sleep(1_000);
+                cli = command.run();
+            }
+            return cli;
         } finally {
             System.clearProperty("peephole.db.url");
             System.clearProperty("peephole.db.user");
