@@ -136,9 +136,23 @@ public final class CollectorProcess implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /**
+     * A port nothing listens on now and that this JVM has not handed out before. The kernel may give the
+     * same ephemeral port to two ServerSocket(0) calls in a row once the first is closed; a collector
+     * given one port for both HTTP and gRPC fails to start (seen once in CI: its gRPC server took the
+     * port first and answered the readiness probe).
+     */
     public static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        synchronized (HANDED_OUT) {
+            while (true) {
+                try (ServerSocket s = new ServerSocket(0)) {
+                    if (HANDED_OUT.add(s.getLocalPort())) {
+                        return s.getLocalPort();
+                    }
+                }
+            }
         }
     }
+
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
 }

@@ -201,9 +201,18 @@ class IngestFaultsTest {
         throw new AssertionError(uri + " answered " + last + ", expected " + expected);
     }
 
+    /** Never the same port twice: two ServerSocket(0) calls in a row may be given one port. */
     private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        synchronized (HANDED_OUT) {
+            while (true) {
+                try (ServerSocket s = new ServerSocket(0)) {
+                    if (HANDED_OUT.add(s.getLocalPort())) {
+                        return s.getLocalPort();
+                    }
+                }
+            }
         }
     }
+
+    private static final Set<Integer> HANDED_OUT = new HashSet<>();
 }
