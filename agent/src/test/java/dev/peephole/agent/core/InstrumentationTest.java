@@ -210,9 +210,12 @@ class InstrumentationTest {
         SpanData recognize = only(roots, "face.recognize");
         Dispatcher d = Bridge.dispatcher();
         try {
-            d.dequeued(Long.valueOf(5)); // as if this thread took it from a queue
+            // as if this thread queued each result and took it back
+            assertThat(d.enqueue(Long.valueOf(5))).as("the boxed long carries nothing").isFalse();
+            d.dequeued(Long.valueOf(5));
             new Fixtures.Recognizer().detect(new Fixtures.Frame(1, 10));
             assertThat(only(spans(), "Recognizer.detect").getParentSpanContext().isValid()).isFalse();
+            assertThat(d.enqueue(res)).isTrue();
             d.dequeued(res);
             new Fixtures.Recognizer().detect(new Fixtures.Frame(2, 10));
             SpanData child = only(spans(), "Recognizer.detect");

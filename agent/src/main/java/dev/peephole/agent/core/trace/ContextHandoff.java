@@ -4,6 +4,7 @@ import dev.peephole.agent.bootstrap.ContextTask;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.Scope;
+import java.lang.ref.WeakReference;
 
 /**
  * Carries the trace context across the app's threads.
@@ -18,11 +19,18 @@ import io.opentelemetry.context.Scope;
  *       item taken replaces it.</li>
  *   <li><b>Produced objects</b>: the object a root span's method returns (the camera's frame)
  *       carries that span's context, so the frame's trace follows it into the first queue
- *       although the capture span has ended when the frame is queued.</li>
+ *       although the capture span has ended when the frame is queued. The thread remembers its
+ *       last {@value #PRODUCED_SLOTS} such objects (weakly) and only an object it queues itself
+ *       enters the map of carried contexts: most returned objects are never queued (an app that
+ *       runs its stages inline makes every stage a root span), and an entry in the shared map
+ *       lives until the next GC collects its key, which the GC then copies.</li>
  * </ul>
  */
 final class ContextHandoff {
+    static final int PRODUCED_SLOTS = 4;
+
     private final ThreadLocal<Context> handoff = new ThreadLocal<>();
+    private final ThreadLocal<ProducedSlots> produced = ThreadLocal.withInitial(ProducedSlots::new);
     private final WeakIdentityMap<Context> carried;
 
     ContextHandoff(int maxCarried) {
@@ -52,16 +60,28 @@ final class ContextHandoff {
         return new ContextRunnable(task, ctx);
     }
 
+    /** An item is put into a queue: it carries the context it was produced under, else the current one. */
     boolean enqueue(Object item) {
-        Context ctx = current();
-        if (ctx == Context.root()) {
-            return false;
+        Context ctx = produced.get().take(item);
+        if (ctx == null) {
+            ctx = current();
+            if (ctx == Context.root()) {
+                return false;
+            }
+            ctx = carriedForm(ctx);
         }
-        return carried.putIfAbsent(item, carriedForm(ctx));
+        return carried.putIfAbsent(item, ctx);
     }
 
+    /**
+     * The item did not go in (or was evicted without being taken): its context leaves the map and
+     * goes back to this thread, which holds the item and may queue it again.
+     */
     void enqueueFailed(Object item) {
-        carried.remove(item);
+        Context ctx = carried.remove(item);
+        if (ctx != null) {
+            produced.get().put(item, ctx);
+        }
     }
 
     void dequeued(Object item) {
@@ -71,9 +91,12 @@ final class ContextHandoff {
         }
     }
 
-    /** The object a root span returned carries its context until it is queued or collected. */
+    /**
+     * The object a root span returned carries its context if this thread queues it before it has
+     * produced {@value #PRODUCED_SLOTS} more.
+     */
     void produced(Object item, Context ctx) {
-        carried.putIfAbsent(item, carriedForm(ctx));
+        produced.get().put(item, carriedForm(ctx));
     }
 
     /**
@@ -97,6 +120,33 @@ final class ContextHandoff {
 
     long refused() {
         return carried.refused.get();
+    }
+
+    /** One thread's last produced objects (held weakly: a frame is not kept alive by the agent). */
+    private static final class ProducedSlots {
+        private final WeakReference<?>[] items = new WeakReference<?>[PRODUCED_SLOTS];
+        private final Context[] contexts = new Context[PRODUCED_SLOTS];
+        private int next;
+
+        void put(Object item, Context ctx) {
+            items[next] = new WeakReference<>(item);
+            contexts[next] = ctx;
+            next = (next + 1) % PRODUCED_SLOTS;
+        }
+
+        /** The context the item was produced under, forgotten once taken; null if none. */
+        Context take(Object item) {
+            for (int i = 0; i < PRODUCED_SLOTS; i++) {
+                WeakReference<?> r = items[i];
+                if (r != null && r.get() == item) {
+                    Context ctx = contexts[i];
+                    items[i] = null;
+                    contexts[i] = null;
+                    return ctx;
+                }
+            }
+            return null;
+        }
     }
 
     static final class ContextRunnable implements Runnable, ContextTask {

@@ -52,6 +52,7 @@ class ContextHandoffTest {
             Object frame = new Object();
             h.produced(frame, producer);
             recording.end();
+            assertThat(h.enqueue(frame)).isTrue();
             h.dequeued(frame);
             Span carried = Span.fromContext(h.current());
             assertThat(carried).isNotSameAs(recording);
@@ -74,6 +75,7 @@ class ContextHandoffTest {
         Object a = new Object();
         Object b = new Object();
         h.produced(a, ctx("b7ad6b7169203331"));
+        h.enqueue(a);
         h.dequeued(a);
         assertThat(Span.fromContext(h.current()).getSpanContext().getSpanId()).isEqualTo("b7ad6b7169203331");
         h.dequeued(b);
@@ -101,8 +103,10 @@ class ContextHandoffTest {
     void theMapOfCarriedContextsIsBoundedAndWeak() {
         ContextHandoff h = new ContextHandoff(10);
         Context c = ctx("00f067aa0ba902b7");
-        for (int i = 0; i < 50; i++) {
-            h.produced(new Object(), c);
+        try (Scope s = c.makeCurrent()) {
+            for (int i = 0; i < 50; i++) {
+                h.enqueue(new Object());
+            }
         }
         assertThat(h.refused()).isGreaterThanOrEqualTo(30);
         long deadline = System.currentTimeMillis() + 10_000;
@@ -110,5 +114,53 @@ class ContextHandoffTest {
             System.gc();
         }
         assertThat(h.carriedCount()).as("entries of collected items go away").isZero();
+    }
+
+    @Test
+    void aProducedObjectEntersTheMapOnlyWhenItsThreadQueuesIt() {
+        ContextHandoff h = new ContextHandoff(100);
+        Context capture = ctx("b7ad6b7169203331");
+        Object frame = new Object();
+        h.produced(frame, capture);
+        for (int i = 0; i < 1_000; i++) {
+            h.produced(new Object(), ctx("00f067aa0ba902b7"));
+        }
+        assertThat(h.carriedCount()).as("objects never queued take no entry").isZero();
+
+        Object next = new Object();
+        h.produced(next, capture);
+        h.produced(new Object(), ctx("00f067aa0ba902b7"));
+        // queued under another span, it still carries the context it was produced under
+        try (Scope s = ctx("a3ce929d0e0e4736").makeCurrent()) {
+            assertThat(h.enqueue(next)).isTrue();
+        }
+        assertThat(h.carriedCount()).isOne();
+        h.dequeued(next);
+        assertThat(Span.fromContext(h.current()).getSpanContext().getSpanId()).isEqualTo("b7ad6b7169203331");
+    }
+
+    @Test
+    void anItemThatDidNotGoInKeepsItsContextForTheNextTry() {
+        ContextHandoff h = new ContextHandoff(100);
+        Object frame = new Object();
+        h.produced(frame, ctx("b7ad6b7169203331"));
+        assertThat(h.enqueue(frame)).isTrue();
+        h.enqueueFailed(frame);
+        assertThat(h.carriedCount()).isZero();
+        assertThat(h.enqueue(frame)).as("the retry carries the produced context").isTrue();
+        h.dequeued(frame);
+        assertThat(Span.fromContext(h.current()).getSpanContext().getSpanId()).isEqualTo("b7ad6b7169203331");
+    }
+
+    @Test
+    void anObjectProducedOnOneThreadAndQueuedOnAnotherCarriesTheQueuingThreadsContext() throws Exception {
+        ContextHandoff h = new ContextHandoff(100);
+        Object frame = new Object();
+        h.produced(frame, ctx("b7ad6b7169203331"));
+        AtomicReference<Boolean> recorded = new AtomicReference<>();
+        Thread other = new Thread(() -> recorded.set(h.enqueue(frame)));
+        other.start();
+        other.join();
+        assertThat(recorded.get()).as("no context on the queuing thread: nothing carried").isFalse();
     }
 }
