@@ -62,6 +62,9 @@ final class ContextHandoff {
 
     /** An item is put into a queue: it carries the context it was produced under, else the current one. */
     boolean enqueue(Object item) {
+        if (item == null) {
+            return false; // the queue throws; a null key would never leave the map
+        }
         Context ctx = produced.get().take(item);
         if (ctx == null) {
             ctx = current();
@@ -96,6 +99,9 @@ final class ContextHandoff {
      * produced {@value #PRODUCED_SLOTS} more.
      */
     void produced(Object item, Context ctx) {
+        if (item == null) {
+            return;
+        }
         produced.get().put(item, carriedForm(ctx));
     }
 

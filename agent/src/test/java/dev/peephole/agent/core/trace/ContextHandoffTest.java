@@ -126,6 +126,9 @@ class ContextHandoffTest {
             h.produced(new Object(), ctx("00f067aa0ba902b7"));
         }
         assertThat(h.carriedCount()).as("objects never queued take no entry").isZero();
+        try (Scope s = capture.makeCurrent()) {
+            assertThat(h.enqueue(null)).as("a null item (the queue throws) is never recorded").isFalse();
+        }
 
         Object next = new Object();
         h.produced(next, capture);
