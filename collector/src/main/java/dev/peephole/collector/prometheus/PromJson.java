@@ -151,8 +151,9 @@ final class PromJson {
         return out;
     }
 
+    /** The series in one go, straight to the generator's stream where it writes to one. */
     private static void matrixSeries(JsonGenerator g, List<Series> series) throws IOException {
-        matrixSeries(g, series, null);
+        matrixSeries(g, series, g.getOutputTarget() instanceof OutputStream out ? out : null);
     }
 
     /**
