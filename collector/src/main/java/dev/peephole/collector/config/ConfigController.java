@@ -69,14 +69,14 @@ public class ConfigController {
                 // a password inside a JDBC URL is a secret too
                 shown = Redaction.url(value);
             }
-            out.add(new Entry(s.env(), s.property(), value == null && !isPlaceholder(s.defaultValue())
+            out.add(new Entry(s.env(), s.property(), value == null && !isWordNotValue(s.defaultValue())
                     ? s.defaultValue() : shown, source, s.defaultValue(), s.secret(), s.meaning()));
         }
         return out;
     }
 
     /** Defaults that are words, not values ("unset", "generated"). */
-    private static boolean isPlaceholder(String defaultValue) {
+    private static boolean isWordNotValue(String defaultValue) {
         return defaultValue.equals("unset") || defaultValue.equals("generated");
     }
 
