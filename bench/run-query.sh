@@ -10,7 +10,7 @@
 #   VARIANTS="before=/tmp/collector-main.jar no-cache=collector/target/peephole-collector.jar:0 \
 #             cache=collector/target/peephole-collector.jar" bench/run-query.sh --requests 20
 # COLLECTOR_JAVA_OPTS: extra JVM options (e.g. -XX:StartFlightRecording=...); WRITE_RESULTS (1).
-# Arguments go to QueryBench (--requests 40, --warmup 5, --series 100, --hours 24, --interval-seconds 10).
+# Arguments go to QueryBench (--requests 40, --warmup 50, --series 100, --hours 24, --interval-seconds 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = --help ]; then sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
@@ -86,7 +86,8 @@ if [ "${WRITE_RESULTS:-1}" = 1 ]; then
     echo "Commit \`$(git rev-parse --short HEAD)\`, $(nproc) cores, load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo "Collector: \`java -Xms1g -Xmx1g -jar JAR\` on a fresh embedded PostgreSQL per variant; requests over HTTP with Basic auth"
     echo "(no Accept-Encoding), one at a time; \"first\" is the first request of a query (nothing of it cached), p50/p95/max over"
-    echo "the requests after the warm-ups (--warmup, 5 unless given; each variant's output says), timed until the answer's last"
+    echo "the requests after the warm-ups (--warmup, 50 unless given (5 before 2 Dec 2026 16:00 UTC); each variant's output"
+    echo "says; since then the warm-ups after the first read the answer as the timed ones do), timed until the answer's last"
     echo "byte arrived (from 2 Dec 2026 01:40 UTC; before that, until the client had decoded it into a string); cpu is the"
     echo "collector's and its PostgreSQL's CPU time per request."
     echo

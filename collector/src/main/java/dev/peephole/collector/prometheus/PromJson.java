@@ -171,7 +171,7 @@ final class PromJson {
             g.writeFieldName("metric");
             labels(g, s.labels());
             g.writeFieldName("values");
-            pairs.format(s.timestampsMs(), s.values());
+            pairs.format(s.timestampsMs(), s.values(), s.text());
             if (out != null) {
                 g.writeRawValue("");
                 g.flush();

@@ -2,6 +2,8 @@ package dev.peephole.collector.prometheus;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.peephole.collector.promql.PromQLFormat;
+import dev.peephole.collector.promql.SampleText;
 import dev.peephole.collector.storage.RollupMaintainer;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -74,13 +76,78 @@ public class RollupBlockCache {
     /**
      * A block's rows in bucket order: the bucket's last sample (time in epoch ms, value) and the
      * bucket's index within the block (the query's start may cut a block at a bucket boundary).
+     * The API text of the values is made the first time a query's answer writes them as they are
+     * (a plain selector's does; a sum's or a rate's does not), and kept: a dashboard refreshing a
+     * day of a gauge then copies bytes where it formatted 144,000 doubles (see {@link SampleText}).
      */
-    record Block(long[] t, double[] v, short[] bucket) implements Entry {
+    static final class Block implements Entry {
         static final Block EMPTY = new Block(new long[0], new double[0], new short[0]);
 
+        /** Bytes a value's text takes, on average, as the weight counts it (an end offset and about 20 characters). */
+        static final int TEXT_WEIGHT_PER_VALUE = 24;
+
+        private final long[] t;
+        private final double[] v;
+        private final short[] bucket;
+        /** The values' text, one after the other, and where each ends; null until first written. */
+        private volatile Text text;
+
+        private record Text(byte[] chars, int[] ends) {
+        }
+
+        Block(long[] t, double[] v, short[] bucket) {
+            this.t = t;
+            this.v = v;
+            this.bucket = bucket;
+        }
+
+        long[] t() {
+            return t;
+        }
+
+        double[] v() {
+            return v;
+        }
+
+        short[] bucket() {
+            return bucket;
+        }
+
+        /**
+         * Weighed with the text it may be given (Caffeine weighs an entry once, when it is put), so
+         * a block whose values are never written as they are weighs about twice what it takes.
+         */
         @Override
         public int weight() {
-            return 64 + t.length * 18;
+            return 64 + t.length * (18 + TEXT_WEIGHT_PER_VALUE);
+        }
+
+        /** {@link SampleText#put} for row j of this block. */
+        int putText(int j, double value, byte[] dst, int pos) {
+            if (Double.doubleToRawLongBits(v[j]) != Double.doubleToRawLongBits(value)) {
+                return -1;
+            }
+            Text made = text;
+            if (made == null) {
+                // Two queries may make it at once: the same bytes, and either one is kept.
+                made = format(v);
+                text = made;
+            }
+            int from = j == 0 ? 0 : made.ends[j - 1];
+            int len = made.ends[j] - from;
+            System.arraycopy(made.chars, from, dst, pos, len);
+            return pos + len;
+        }
+
+        private static Text format(double[] values) {
+            byte[] chars = new byte[values.length * PromQLFormat.MAX_API_VALUE_BYTES];
+            int[] ends = new int[values.length];
+            int p = 0;
+            for (int j = 0; j < values.length; j++) {
+                p = PromQLFormat.putApiValue(chars, p, values[j]);
+                ends[j] = p;
+            }
+            return new Text(java.util.Arrays.copyOf(chars, p), ends);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.peephole.collector.prometheus;
 
 import dev.peephole.collector.promql.PromQLFormat;
+import dev.peephole.collector.promql.SampleText;
 
 /**
  * The {@code values} array of one matrix series, {@code [[t,"v"],...]}, formatted straight into ASCII bytes
@@ -21,6 +22,11 @@ final class SamplePairs extends RawJson {
 
     /** Formats the pairs of one series, replacing what was here. */
     SamplePairs format(long[] t, double[] v) {
+        return format(t, v, null);
+    }
+
+    /** Formats the pairs of one series, copying a value's text from {@code text} where it has it. */
+    SamplePairs format(long[] t, double[] v, SampleText text) {
         int need = 2 + t.length * MAX_PAIR_BYTES;
         if (buf.length < need) {
             buf = new byte[Math.max(need, buf.length * 2)];
@@ -36,7 +42,8 @@ final class SamplePairs extends RawJson {
             p = PromQLFormat.putTimestamp(b, p, t[i]);
             b[p++] = ',';
             b[p++] = '"';
-            p = PromQLFormat.putApiValue(b, p, v[i]);
+            int made = text == null ? -1 : text.put(i, v[i], b, p);
+            p = made >= 0 ? made : PromQLFormat.putApiValue(b, p, v[i]);
             b[p++] = '"';
             b[p++] = ']';
         }

@@ -6,6 +6,7 @@ import dev.peephole.collector.db.StorageFlavour;
 import dev.peephole.collector.ingest.LatePoints;
 import dev.peephole.collector.promql.CounterSteps;
 import dev.peephole.collector.promql.LabelMatcher;
+import dev.peephole.collector.promql.Labels;
 import dev.peephole.collector.promql.PrefetchedSeries;
 import dev.peephole.collector.promql.PromQLEvalException;
 import dev.peephole.collector.promql.ReadCarry;
@@ -141,7 +142,7 @@ public class StoredSeriesSource implements SeriesSource {
             for (StoredSeries.Ref ref : refs) {
                 Samples s = samples.get(ref.id());
                 if (s != null && s.size > 0) {
-                    out.add(new Series(ref.labels(), Arrays.copyOf(s.t, s.size), Arrays.copyOf(s.v, s.size)));
+                    out.add(s.series(ref.labels()));
                 }
             }
             return out;
@@ -917,6 +918,8 @@ public class StoredSeriesSource implements SeriesSource {
             for (int b = 0; b < n; b++) {
                 RollupBlockCache.Block block = found.get(i)[b];
                 long blockStart = first + b * blockMs;
+                int firstRow = -1;
+                int runAt = 0;
                 for (int j = 0; j < block.t().length; j++) {
                     long t = block.t()[j];
                     if (blockStart + block.bucket()[j] * bucketMs >= fromMs && t >= fromMs && t <= maxT) {
@@ -924,8 +927,16 @@ public class StoredSeriesSource implements SeriesSource {
                             current = out.computeIfAbsent(ids[i], k -> new Samples(0));
                             current.reserve(held);
                         }
+                        if (firstRow < 0) {
+                            firstRow = j;
+                            runAt = current.size;
+                        }
                         current.add(t, block.v()[j]);
                     }
+                }
+                if (firstRow >= 0) {
+                    // The rows kept are consecutive (time and bucket grow with the row): one run.
+                    current.fromBlocks().add(runAt, current.size - runAt, block, firstRow);
                 }
             }
         }
@@ -1193,6 +1204,7 @@ public class StoredSeriesSource implements SeriesSource {
         long[] t;
         double[] v;
         int size;
+        private BlockText.Runs blockRuns;
 
         Samples() {
             this(64);
@@ -1217,6 +1229,20 @@ public class StoredSeriesSource implements SeriesSource {
                 t = Arrays.copyOf(t, capacity);
                 v = Arrays.copyOf(v, capacity);
             }
+        }
+
+        /** Where runs of these samples came from settled rollup blocks (for their values' text). */
+        BlockText.Runs fromBlocks() {
+            if (blockRuns == null) {
+                blockRuns = new BlockText.Runs();
+            }
+            return blockRuns;
+        }
+
+        /** The samples as a series with these labels, with their values' text where blocks have it. */
+        Series series(Labels labels) {
+            return new Series(labels, Arrays.copyOf(t, size), Arrays.copyOf(v, size), null,
+                    blockRuns == null ? null : blockRuns.text());
         }
 
         void add(long time, double value) {

@@ -87,6 +87,29 @@ public final class Engine {
         return QueryResult.ofVector(out, w, inf);
     }
 
+    /**
+     * The text of an answer series' values that are, bit for bit, those of the read series with its
+     * labels at the same steps: at each step the read's latest sample at or before it (what a plain
+     * selector answers). Null when no value is. Whatever the expression did, a value is only ever
+     * given the text of an equal double.
+     */
+    static SampleText passedOn(long[] t, double[] x, Series read) {
+        long[] rt = read.timestampsMs();
+        double[] rv = read.values();
+        int[] source = new int[t.length];
+        int i = -1;
+        boolean any = false;
+        for (int k = 0; k < t.length; k++) {
+            while (i + 1 < rt.length && rt[i + 1] <= t[k]) {
+                i++;
+            }
+            boolean same = i >= 0 && Double.doubleToRawLongBits(rv[i]) == Double.doubleToRawLongBits(x[k]);
+            source[k] = same ? i : -1;
+            any |= same;
+        }
+        return any ? SampleText.mapped(source, read.text()) : null;
+    }
+
     /** Evaluates the query at start, start+step, ... &lt;= end; the result is always a matrix sorted by labels. */
     public QueryResult rangeQuery(String query, long startMs, long endMs, long stepMs) {
         if (stepMs <= 0) {
@@ -133,7 +156,8 @@ public final class Engine {
                         x[k++] = s.v[i];
                     }
                 }
-                out.add(new Series(s.labels, t, x));
+                Series read = ev.withText.get(s.labels);
+                out.add(new Series(s.labels, t, x, null, read == null ? null : passedOn(t, x, read)));
             }
             out.sort((a, b) -> a.labels().compareTo(b.labels()));
         }

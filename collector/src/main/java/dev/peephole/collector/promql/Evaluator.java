@@ -44,6 +44,11 @@ final class Evaluator {
     private final long deadlineNanos;
     private final IdentityHashMap<VectorSelector, List<LSeries>> data = new IdentityHashMap<>();
     private long samples;
+    /**
+     * The read series that came with the text of their values ({@link Series#text}), by labels: an answer
+     * series with the same labels may have passed their values on (a plain selector does).
+     */
+    final Map<Labels, Series> withText = new HashMap<>();
     final LinkedHashSet<String> warnings = new LinkedHashSet<>();
     final LinkedHashSet<String> infos = new LinkedHashSet<>();
     final Functions functions;
@@ -229,6 +234,13 @@ final class Evaluator {
                 throw e;
             } catch (RuntimeException e) {
                 throw new PromQLEvalException("expanding series: " + e.getMessage(), e);
+            }
+            if (raw != null) {
+                for (Series s : raw) {
+                    if (s != null && s.text() != null) {
+                        withText.put(s.labels(), s);
+                    }
+                }
             }
             List<LSeries> loaded = normalize(raw == null ? List.of() : raw, r.matchers());
             for (VectorSelector vs : requests.get(r)) {

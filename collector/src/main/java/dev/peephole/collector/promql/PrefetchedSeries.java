@@ -31,7 +31,7 @@ public final class PrefetchedSeries implements SeriesSource {
         }
         List<Series> out = new ArrayList<>(known.size());
         for (Series s : known) {
-            out.add(new Series(s.labels(), s.timestampsMs().clone(), s.values().clone(), s.counterSteps()));
+            out.add(new Series(s.labels(), s.timestampsMs().clone(), s.values().clone(), s.counterSteps(), s.text()));
         }
         return out;
     }

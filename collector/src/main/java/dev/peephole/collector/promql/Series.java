@@ -7,8 +7,10 @@ import java.util.Objects;
  * A time series: labels and samples sorted by time. Used both as input from a {@link SeriesSource} (raw samples)
  * and as matrix output of a query. A storage may answer a {@code rate} or {@code increase} read with a counter
  * partly summarized ({@code counterSteps} not null, samples strictly increasing in time): see {@link CounterSteps}.
+ * {@code text}, when not null, has the API text of some of the values (see {@link SampleText}); it is no part of
+ * what the series is (equality ignores it).
  */
-public record Series(Labels labels, long[] timestampsMs, double[] values, CounterSteps counterSteps) {
+public record Series(Labels labels, long[] timestampsMs, double[] values, CounterSteps counterSteps, SampleText text) {
     public Series {
         Objects.requireNonNull(labels, "labels");
         Objects.requireNonNull(timestampsMs, "timestampsMs");
@@ -23,7 +25,12 @@ public record Series(Labels labels, long[] timestampsMs, double[] values, Counte
 
     /** Raw samples. */
     public Series(Labels labels, long[] timestampsMs, double[] values) {
-        this(labels, timestampsMs, values, null);
+        this(labels, timestampsMs, values, null, null);
+    }
+
+    /** Samples, perhaps a partly summarized counter, without text. */
+    public Series(Labels labels, long[] timestampsMs, double[] values, CounterSteps counterSteps) {
+        this(labels, timestampsMs, values, counterSteps, null);
     }
 
     /** Number of samples. */

@@ -158,6 +158,59 @@ class RollupBlockCacheTest {
                 assertThat(actual.values()).as("%s %s values from %d pass %d", table, e.getKey(), from, pass)
                         .isEqualTo(e.getValue().values());
             }
+            for (Series s : got) {
+                assertTextIsTheValues(s);
+            }
+        }
+    }
+
+    /**
+     * Where a read series has text for a value, it is the text the API writes for that double;
+     * asked for another double, it has none. Returns how many values had text.
+     */
+    private static int assertTextIsTheValues(Series s) {
+        if (s.text() == null) {
+            return 0;
+        }
+        byte[] got = new byte[64];
+        byte[] want = new byte[64];
+        int with = 0;
+        for (int i = 0; i < s.size(); i++) {
+            double v = s.values()[i];
+            int end = s.text().put(i, v, got, 0);
+            if (end >= 0) {
+                with++;
+                int wantEnd = dev.peephole.collector.promql.PromQLFormat.putApiValue(want, 0, v);
+                assertThat(java.util.Arrays.copyOf(got, end)).as("%s text of %s", s.labels(), v)
+                        .isEqualTo(java.util.Arrays.copyOf(want, wantEnd));
+                assertThat(s.text().put(i, Math.nextUp(v), got, 0)).as("text for another double").isEqualTo(-1);
+            }
+        }
+        return with;
+    }
+
+    @Test
+    void aSelectorsAnswerWritesItsValuesFromTheBlocksText() {
+        dev.peephole.collector.promql.Engine engine = server.getApplicationContext()
+                .getBean(dev.peephole.collector.promql.Engine.class);
+        long from = (end - SPAN_MS) / MINUTE * MINUTE + 5 * MINUTE;
+        for (int pass = 0; pass < 2; pass++) {
+            List<Series> matrix = engine.rangeQuery("rbc_values", from, end, MINUTE).matrix();
+            int points = 0;
+            int withText = 0;
+            for (Series s : matrix) {
+                points += s.size();
+                withText += assertTextIsTheValues(s);
+                // the JSON pairs are the same bytes as those formatted value by value
+                SamplePairs plain = new SamplePairs().format(s.timestampsMs(), s.values());
+                byte[] expected = java.util.Arrays.copyOf(plain.buf, plain.len);
+                SamplePairs copied = new SamplePairs().format(s.timestampsMs(), s.values(), s.text());
+                assertThat(java.util.Arrays.copyOf(copied.buf, copied.len)).as("%s pass %d", s.labels(), pass)
+                        .isEqualTo(expected);
+            }
+            // all but the last minutes (not settled) and the minutes without a sample (a step takes an older one)
+            assertThat(withText).as("pass %d: values written from the blocks' text of %d", pass, points)
+                    .isGreaterThan(points * 8 / 10);
         }
     }
 
