@@ -14,7 +14,9 @@
 # peephole-before*; BEFORE_LABEL says which in the results). The frames rows are no agent, ours to
 # the collector, to an acking sink (AckingSink: acks, stores nothing) and to nowhere (and the
 # BEFORE build's three), and no agent again (the noise floor), as fast as they go and paced,
-# ROUNDS times in turn.
+# ROUNDS times in turn. FRAMES_ROWS (unset: all): which of those rows to run, e.g. "none
+# peephole-sink none-again" with many short ROUNDS for a paired comparison; DEMO_PACE_FPS=0: no
+# paced pass.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = --help ]; then sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
@@ -194,11 +196,21 @@ ROWS+=("peephole-no-collector|$(peephole agentbench-demo-frames-nc "$NOWHERE" "l
 # No agent again, last in each round: its difference to "none" (first) is the noise floor of this
 # machine for the same JVM and frames, which a difference made by the agent has to exceed.
 ROWS+=("none-again|")
+if [ -n "${FRAMES_ROWS:-}" ]; then
+  KEPT=()
+  for row in "${ROWS[@]}"; do
+    if [[ " $FRAMES_ROWS " == *" ${row%%|*} "* ]]; then KEPT+=("$row"); fi
+  done
+  [[ " $FRAMES_ROWS " == *" none "* ]] || { echo "run-agent.sh: FRAMES_ROWS must keep none (the rows are compared with it)" >&2; exit 2; }
+  ROWS=("${KEPT[@]}")
+fi
 PACE=${DEMO_PACE_FPS:-50}
+PACES=0
+[ "$PACE" = 0 ] || PACES="0 $PACE"
 # Round-robin: every row once per round, so a slow minute on this shared machine lands on all
 # rows alike, and each row is compared with the "none" of its own round.
 declare -A FAST PACED
-for pace in 0 "$PACE"; do
+for pace in $PACES; do
   for r in $(seq 1 "$ROUNDS"); do
     for row in "${ROWS[@]}"; do
       name=${row%%|*}; arg=${row#*|}
@@ -258,7 +270,8 @@ table() { # fast|paced: one column per row, each the median of its rounds; in br
 }
 if part frames; then
   SUMMARY=$(table FAST)
-  PACED_SUMMARY=$(table PACED)
+  PACED_SUMMARY=
+  [ "$PACE" = 0 ] || PACED_SUMMARY=$(table PACED)
   echo "$SUMMARY"; echo "$PACED_SUMMARY"
 fi
 
@@ -330,17 +343,21 @@ if [ "${WRITE_RESULTS:-1}" = 1 ]; then
       echo
       echo "$SUMMARY"
       echo
-      echo "Paced: a frame started $PACE times a second (the demo's camera runs at 10 fps by default):"
-      echo
-      echo "$PACED_SUMMARY"
-      echo
+      if [ "$PACE" != 0 ]; then
+        echo "Paced: a frame started $PACE times a second (the demo's camera runs at 10 fps by default):"
+        echo
+        echo "$PACED_SUMMARY"
+        echo
+      fi
       echo '```'
       for r in $(seq 1 "$ROUNDS"); do
         for row in "${ROWS[@]}"; do echo "${row%%|*}, round $r, as fast as they go:"; echo "${FAST[${row%%|*}#$r]}"; done
       done
-      for r in $(seq 1 "$ROUNDS"); do
-        for row in "${ROWS[@]}"; do echo "${row%%|*}, round $r, paced at $PACE/s:"; echo "${PACED[${row%%|*}#$r]}"; done
-      done
+      if [ "$PACE" != 0 ]; then
+        for r in $(seq 1 "$ROUNDS"); do
+          for row in "${ROWS[@]}"; do echo "${row%%|*}, round $r, paced at $PACE/s:"; echo "${PACED[${row%%|*}#$r]}"; done
+        done
+      fi
       echo '```'
     fi
   } > "$RESULTS_FILE"
