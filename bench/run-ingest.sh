@@ -182,8 +182,13 @@ sample_cpu() {
 }
 
 # ---------------------------------------------------------------- phases
+# PostgreSQL's WAL, checkpoint and backend-write counters, before and after each phase.
+walstat() { # walstat FILE
+  java -cp "$BENCH_JAR" dev.peephole.bench.PgWalStats "$JDBC" 2>/dev/null | grep '^RESULT' >"$1" || : >"$1"
+}
 run_load() { # run_load KIND
   local kind=$1 out=$WORK/load-$1.out
+  walstat "$WORK/wal-$kind-before"
   echo "== IngestLoad $kind: $AGENTS agents x $INFLIGHT in flight, batches of $BATCH, ${WARMUP_SECONDS}s warmup + ${MEASURE_SECONDS}s"
   scrape "$WORK/metrics-$kind-before"
   sample_cpu "$kind" "$COLLECTOR_PID" &
@@ -195,12 +200,14 @@ run_load() { # run_load KIND
     --series-per-agent "$SERIES_PER_AGENT" | tee "$out"
   wait "$sampler" || true
   scrape "$WORK/metrics-$kind-after"
+  walstat "$WORK/wal-$kind-after"
   grep '^RESULT' "$out" >"$WORK/result-$kind" || { echo "IngestLoad $kind gave no result" >&2; exit 1; }
 }
 
 run_baseline() { # run_baseline KIND TX_BATCHES
   local kind=$1 txb=$2 out=$WORK/baseline-$1-$2.out
   echo "== CopyBaseline $kind: $BASELINE_CONNECTIONS connections, transactions of $txb x $BATCH rows"
+  walstat "$WORK/wal-baseline-$kind-$txb-before"
   sample_cpu "baseline-$kind-$txb" "$COLLECTOR_PID" &
   local sampler=$!
   # shellcheck disable=SC2086
@@ -209,6 +216,7 @@ run_baseline() { # run_baseline KIND TX_BATCHES
     --seconds "$MEASURE_SECONDS" --warmup "$WARMUP_SECONDS" --batch "$BATCH" --tx-batches "$txb" \
     --agents "$AGENTS" --series-per-agent "$SERIES_PER_AGENT" | tee "$out"
   wait "$sampler" || true
+  walstat "$WORK/wal-baseline-$kind-$txb-after"
   grep '^RESULT' "$out" >"$WORK/result-baseline-$kind-$txb" || { echo "CopyBaseline $kind gave no result" >&2; exit 1; }
 }
 
@@ -330,6 +338,25 @@ REPORT=$WORK/report.md
   per_row_line "collector, spans" "$CS" "$COLL_CPU_S" "$LG_S" "$PG_CPU_S"
   per_row_line "baseline, points" "$BP" 0 "$BL_P" "$PGB_CPU_P"
   per_row_line "baseline, spans" "$BS" 0 "$BL_S" "$PGB_CPU_S"
+  echo
+  echo "PostgreSQL's WAL over each whole phase (warm-up included; \`pg_stat_wal\`, \`pg_stat_checkpointer\`,"
+  echo "\`pg_stat_io\` of client backends): checkpoints that fell into it, WAL written, the share of WAL"
+  echo "records that were full-page images (the first change of a page after a checkpoint), and buffers"
+  echo "the inserting backends had to write out themselves:"
+  echo
+  echo "| phase | checkpoints | WAL (MB) | full-page images | of WAL records | backend writes |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  for ph in "points|collector, points" "spans|collector, spans" "baseline-points-$TXB_POINTS|baseline, points" \
+            "baseline-spans-$TXB_SPANS|baseline, spans"; do
+    f=${ph%%|*}; label=${ph#*|}
+    a=$(cat "$WORK/wal-$f-before" 2>/dev/null); b=$(cat "$WORK/wal-$f-after" 2>/dev/null)
+    if [ -z "$a" ] || [ -z "$b" ]; then echo "| $label | - | - | - | - | - |"; continue; fi
+    awk -v l="$label" -v a="$a" -v b="$b" 'function g(s, k,   r) { r = s; sub(".* " k "=", "", r); sub(" .*", "", r); return r + 0 }
+      BEGIN { rec = g(b, "wal_records") - g(a, "wal_records"); fpi = g(b, "wal_fpi") - g(a, "wal_fpi")
+        printf "| %s | %d | %.0f | %d | %.1f %% | %d |\n", l, g(b, "checkpoints") - g(a, "checkpoints"),
+          (g(b, "wal_bytes") - g(a, "wal_bytes")) / 1048576, fpi, (rec > 0 ? 100 * fpi / rec : 0),
+          g(b, "backend_writes") - g(a, "backend_writes") }'
+  done
   echo
   if ls "$WORK"/result-baseline-*-1 >/dev/null 2>&1 && { [ "$TXB_POINTS" -ne 1 ] || [ "$TXB_SPANS" -ne 1 ]; }; then
     echo "For reference, the baseline with one $BATCH-row batch per transaction:"
