@@ -13,9 +13,21 @@ final class PointRows {
 
     static final String TABLE_AND_COLUMNS = "metric_points (series_id, t, v)";
 
-    private final PgBinaryCopy rows = new PgBinaryCopy(64 * 1024);
+    /** A row's bytes: the field count, then three fields of a length and eight bytes each. */
+    private static final int ROW_BYTES = 2 + 3 * (4 + 8);
+
+    private final PgBinaryCopy rows;
     /** The oldest point's time, for {@link LatePoints#announceIfLate}. */
     private long oldestNanos = Long.MAX_VALUE;
+
+    PointRows() {
+        this(64 * 1024 / ROW_BYTES);
+    }
+
+    /** Room for this many rows without the buffer growing. */
+    PointRows(int expectedRows) {
+        rows = new PgBinaryCopy(64 + Math.max(0, expectedRows) * ROW_BYTES);
+    }
 
     void add(long seriesId, long unixNanos, double value) {
         rows.startRow(3).int8(seriesId).timestampFromUnixNanos(unixNanos).float8(value);
