@@ -153,6 +153,58 @@ class AgentIngestTest {
     }
 
     @Test
+    void eachSpanOfABatchKeepsItsOwnColumnsAttributesAndEvents() throws Exception {
+        // The span rows of a batch share one JSON writer and one row buffer: nothing of one
+        // span may reach the next, whatever each has (no parent, no attributes, no events).
+        try (TestAgent agent = connected("agent-spans", "doorbell")) {
+            long t = nowNanos();
+            Batch batch = Batch.newBuilder().setSequence(1)
+                    .addSpans(Span.newBuilder().setTraceId(TestAgent.id(16, 7)).setSpanId(TestAgent.id(8, 1))
+                            .setName("GET /api/events").setKind(SpanKind.SPAN_KIND_SERVER)
+                            .setStartTimeUnixNano(t).setEndTimeUnixNano(t + 9_000_000)
+                            .addAttributes(kv("http.route", "/api/events"))
+                            .addAttributes(KeyValue.newBuilder().setKey("http.response.status_code")
+                                    .setValue(AnyValue.newBuilder().setIntValue(200)))
+                            .addAttributes(KeyValue.newBuilder().setKey("match.found")
+                                    .setValue(AnyValue.newBuilder().setBoolValue(true)))
+                            .addAttributes(KeyValue.newBuilder().setKey("match.confidence")
+                                    .setValue(AnyValue.newBuilder().setDoubleValue(0.934)))
+                            .addAttributes(KeyValue.newBuilder().setKey("ratio")
+                                    .setValue(AnyValue.newBuilder().setDoubleValue(Double.NaN)))
+                            .addAttributes(kv("quote", "say \"hi\"\n\u00e9")))
+                    .addSpans(Span.newBuilder().setTraceId(TestAgent.id(16, 7)).setSpanId(TestAgent.id(8, 2))
+                            .setParentSpanId(TestAgent.id(8, 1)).setName("FaceDetector.detect")
+                            .setStartTimeUnixNano(t + 1_000_000).setEndTimeUnixNano(t + 3_000_000)
+                            .setStatusCode(StatusCode.STATUS_CODE_ERROR).setStatusMessage("corrupt frame")
+                            .addEvents(SpanEvent.newBuilder().setName("exception").setTimeUnixNano(t + 2_000_000)
+                                    .addAttributes(kv("exception.type", "java.lang.IllegalStateException")))
+                            .addEvents(SpanEvent.newBuilder().setName("retry").setTimeUnixNano(t + 2_500_000)))
+                    .addSpans(Span.newBuilder().setTraceId(TestAgent.id(16, 7)).setSpanId(TestAgent.id(8, 3))
+                            .setParentSpanId(TestAgent.id(8, 2)).setName("FaceRecognizer.recognize")
+                            .setStartTimeUnixNano(t + 2_000_000).setEndTimeUnixNano(t + 2_500_000)
+                            .addAttributes(kv("recognition.result", "blacklisted")))
+                    .build();
+            agent.sendBatch(batch);
+            assertThat(expectAck(agent).getAck().getAcceptedSpans()).isEqualTo(3);
+
+            String columns = "SELECT string_agg(encode(span_id, 'hex') || '|' || coalesce(encode(parent_span_id, 'hex'), '-')"
+                    + " || '|' || operation || '|' || kind || '|' || duration_ns || '|' || status_code || '|'"
+                    + " || status_message || '|' || attributes::text || '|' || coalesce(events::text, '-'), E'\\n'"
+                    + " ORDER BY span_id) FROM spans WHERE agent_id = 'agent-spans'";
+            assertThat(text(columns)).isEqualTo(String.join("\n",
+                    "0000000000000001|-|GET /api/events|2|9000000|0||{\"quote\": \"say \\\"hi\\\"\\né\", \"ratio\": \"NaN\", "
+                            + "\"http.route\": \"/api/events\", \"match.found\": true, "
+                            + "\"match.confidence\": 0.934, \"http.response.status_code\": 200}|-",
+                    "0000000000000002|0000000000000001|FaceDetector.detect|0|2000000|2|corrupt frame|{}|"
+                            + "[{\"name\": \"exception\", \"attributes\": {\"exception.type\": "
+                            + "\"java.lang.IllegalStateException\"}, \"timeUnixNano\": " + (t + 2_000_000) + "}, "
+                            + "{\"name\": \"retry\", \"attributes\": {}, \"timeUnixNano\": " + (t + 2_500_000) + "}]",
+                    "0000000000000003|0000000000000002|FaceRecognizer.recognize|0|500000|0||"
+                            + "{\"recognition.result\": \"blacklisted\"}|-"));
+        }
+    }
+
+    @Test
     void metricsAndAgentsShowWhatIngestDid() throws Exception {
         dev.peephole.collector.support.Http http = new dev.peephole.collector.support.Http(server);
         String admin = dev.peephole.collector.support.Http.basic("admin", TestDatabase.ADMIN_PASSWORD);
