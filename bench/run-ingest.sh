@@ -13,6 +13,9 @@
 #   AGENTS (8), BATCH (1000), INFLIGHT (4), SERIES_PER_AGENT (200),
 #   WRITERS (the collector's PEEPHOLE_INGEST_WRITERS, 2), BASELINE_CONNECTIONS (= WRITERS),
 #   COLLECTOR_JAVA_OPTS (-Xms1g -Xmx1g), BENCH_JAVA_OPTS (-Xms256m -Xmx512m),
+#   ROUNDS (1; more: after the four phases, ROUNDS-1 more rounds of collector and baseline phases
+#   side by side, points then spans, each pair a minute apart, so that a ratio compares phases that
+#   ran on the same machine in the same state; reported per round with their median),
 #   PROFILE (0; 1: sample the collector's threads with jcmd Thread.print during each load:
 #   costs CPU, so numbers of a profiled run are lower), RESULTS_DIR (bench/results),
 #   WRITE_RESULTS (1; 0 prints only).
@@ -34,6 +37,7 @@ BATCH=${BATCH:-1000}
 INFLIGHT=${INFLIGHT:-4}
 SERIES_PER_AGENT=${SERIES_PER_AGENT:-200}
 WRITERS=${WRITERS:-2}
+ROUNDS=${ROUNDS:-1}
 BASELINE_CONNECTIONS=${BASELINE_CONNECTIONS:-$WRITERS}
 COLLECTOR_JAVA_OPTS=${COLLECTOR_JAVA_OPTS:--Xms1g -Xmx1g}
 BENCH_JAVA_OPTS=${BENCH_JAVA_OPTS:--Xms256m -Xmx512m}
@@ -186,12 +190,12 @@ sample_cpu() {
 walstat() { # walstat FILE
   java -cp "$BENCH_JAR" dev.peephole.bench.PgWalStats "$JDBC" 2>/dev/null | grep '^RESULT' >"$1" || : >"$1"
 }
-run_load() { # run_load KIND
-  local kind=$1 out=$WORK/load-$1.out
-  walstat "$WORK/wal-$kind-before"
-  echo "== IngestLoad $kind: $AGENTS agents x $INFLIGHT in flight, batches of $BATCH, ${WARMUP_SECONDS}s warmup + ${MEASURE_SECONDS}s"
-  scrape "$WORK/metrics-$kind-before"
-  sample_cpu "$kind" "$COLLECTOR_PID" &
+run_load() { # run_load KIND [TAG: a later round's phase]
+  local kind=$1 tag=${2:-} out=$WORK/load-$1${2:-}.out
+  walstat "$WORK/wal-$kind$tag-before"
+  echo "== IngestLoad $kind$tag: $AGENTS agents x $INFLIGHT in flight, batches of $BATCH, ${WARMUP_SECONDS}s warmup + ${MEASURE_SECONDS}s"
+  scrape "$WORK/metrics-$kind$tag-before"
+  sample_cpu "$kind$tag" "$COLLECTOR_PID" &
   local sampler=$!
   # shellcheck disable=SC2086
   java $BENCH_JAVA_OPTS -cp "$BENCH_JAR" dev.peephole.bench.IngestLoad \
@@ -199,16 +203,16 @@ run_load() { # run_load KIND
     --seconds "$MEASURE_SECONDS" --warmup "$WARMUP_SECONDS" --batch "$BATCH" --inflight "$INFLIGHT" \
     --series-per-agent "$SERIES_PER_AGENT" | tee "$out"
   wait "$sampler" || true
-  scrape "$WORK/metrics-$kind-after"
-  walstat "$WORK/wal-$kind-after"
-  grep '^RESULT' "$out" >"$WORK/result-$kind" || { echo "IngestLoad $kind gave no result" >&2; exit 1; }
+  scrape "$WORK/metrics-$kind$tag-after"
+  walstat "$WORK/wal-$kind$tag-after"
+  grep '^RESULT' "$out" >"$WORK/result-$kind$tag" || { echo "IngestLoad $kind gave no result" >&2; exit 1; }
 }
 
-run_baseline() { # run_baseline KIND TX_BATCHES
-  local kind=$1 txb=$2 out=$WORK/baseline-$1-$2.out
-  echo "== CopyBaseline $kind: $BASELINE_CONNECTIONS connections, transactions of $txb x $BATCH rows"
-  walstat "$WORK/wal-baseline-$kind-$txb-before"
-  sample_cpu "baseline-$kind-$txb" "$COLLECTOR_PID" &
+run_baseline() { # run_baseline KIND TX_BATCHES [TAG: a later round's phase]
+  local kind=$1 txb=$2 tag=${3:-} out=$WORK/baseline-$1-$2${3:-}.out
+  echo "== CopyBaseline $kind$tag: $BASELINE_CONNECTIONS connections, transactions of $txb x $BATCH rows"
+  walstat "$WORK/wal-baseline-$kind-$txb$tag-before"
+  sample_cpu "baseline-$kind-$txb$tag" "$COLLECTOR_PID" &
   local sampler=$!
   # shellcheck disable=SC2086
   java $BENCH_JAVA_OPTS -cp "$BENCH_JAR" dev.peephole.bench.CopyBaseline \
@@ -216,8 +220,8 @@ run_baseline() { # run_baseline KIND TX_BATCHES
     --seconds "$MEASURE_SECONDS" --warmup "$WARMUP_SECONDS" --batch "$BATCH" --tx-batches "$txb" \
     --agents "$AGENTS" --series-per-agent "$SERIES_PER_AGENT" | tee "$out"
   wait "$sampler" || true
-  walstat "$WORK/wal-baseline-$kind-$txb-after"
-  grep '^RESULT' "$out" >"$WORK/result-baseline-$kind-$txb" || { echo "CopyBaseline $kind gave no result" >&2; exit 1; }
+  walstat "$WORK/wal-baseline-$kind-$txb$tag-after"
+  grep '^RESULT' "$out" >"$WORK/result-baseline-$kind-$txb$tag" || { echo "CopyBaseline $kind gave no result" >&2; exit 1; }
 }
 
 # Batches per commit of the collector during a phase, from its /metrics.
@@ -250,6 +254,12 @@ run_baseline spans "$TXB_SPANS"
 # For reference: one agent batch per transaction (what an ingest path without grouping would do).
 [ "$TXB_POINTS" -ne 1 ] && run_baseline points 1
 [ "$TXB_SPANS" -ne 1 ] && run_baseline spans 1
+# Later rounds: each collector phase followed at once by its baseline (same transaction size as in
+# the first round), so the machine's drift between phases minutes apart stays out of a ratio.
+for r in $(seq 2 "$ROUNDS"); do
+  run_load points "-r$r"; run_baseline points "$TXB_POINTS" "-r$r"
+  run_load spans "-r$r"; run_baseline spans "$TXB_SPANS" "-r$r"
+done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------- report
@@ -310,6 +320,35 @@ REPORT=$WORK/report.md
   echo "| points | $(fmt "$CP") | $(fmt "$BP") | $RP | $(fmt $TARGET_POINTS) | $(verdict "$CP" $TARGET_POINTS) | $(verdict "$RP" $TARGET_RATIO) |"
   echo "| spans | $(fmt "$CS") | $(fmt "$BS") | $RS | $(fmt $TARGET_SPANS) | $(verdict "$CS" $TARGET_SPANS) | $(verdict "$RS" $TARGET_RATIO) |"
   echo
+  if [ "$ROUNDS" -gt 1 ]; then
+    echo "Round by round (round 1 is the table above; in rounds 2-$ROUNDS each baseline phase ran right after"
+    echo "the collector phase it is compared with); CPU a row in microseconds, collector JVM + PostgreSQL"
+    echo "behind the collector, PostgreSQL behind the baseline:"
+    echo
+    echo "| round | points: collector / baseline rows/s | ratio | µs a point: collector + PG / PG | spans: collector / baseline rows/s | ratio | µs a span: collector + PG / PG |"
+    echo "| ---: | --- | ---: | --- | --- | ---: | --- |"
+    RATIOS_P=(); RATIOS_S=()
+    for r in $(seq 1 "$ROUNDS"); do
+      tag=$([ "$r" = 1 ] || echo "-r$r")
+      line="| $r "
+      for k in points spans; do
+        txb=$([ $k = points ] && echo "$TXB_POINTS" || echo "$TXB_SPANS")
+        c=$(field "$(cat "$WORK/result-$k$tag")" rows_per_s); b=$(field "$(cat "$WORK/result-baseline-$k-$txb$tag")" rows_per_s)
+        q=$(ratio "$c" "$b")
+        if [ $k = points ]; then RATIOS_P+=("$q"); else RATIOS_S+=("$q"); fi
+        read -r cc pc _ _ <<<"$(cpu_line "$k$tag")"
+        read -r _ pb _ _ <<<"$(cpu_line "baseline-$k-$txb$tag")"
+        us=$(awk -v c="$cc" -v p="$pc" -v r="$c" -v pb="$pb" -v rb="$b" \
+          'BEGIN {if (r > 0 && rb > 0) printf "%.2f + %.2f / %.2f", c / r * 1e6, p / r * 1e6, pb / rb * 1e6; else print "-"}')
+        line+="| $(fmt "$c") / $(fmt "$b") | $q | $us "
+      done
+      echo "$line|"
+    done
+    median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2 ? v[(NR + 1) / 2] : sprintf("%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2))}'; }
+    echo
+    echo "Median ratio over the $ROUNDS rounds: points $(median "${RATIOS_P[@]}"), spans $(median "${RATIOS_S[@]}") (target $TARGET_RATIO)."
+    echo
+  fi
   echo "| kind | collector ack latency p50 / p95 / p99 (ms) | batches/s | errors | collector mean commit (ms) | baseline COPY+commit p50 / p95 / p99 (ms) |"
   echo "| --- | --- | ---: | ---: | ---: | --- |"
   for k in points spans; do
@@ -368,7 +407,8 @@ REPORT=$WORK/report.md
     echo
   fi
   echo "Phases ran one after another on the same database: collector points, collector spans,"
-  echo "baseline points, baseline spans (the baseline writes into tables the collector already filled)."
+  echo "baseline points, baseline spans (the baseline writes into tables the collector already filled)$(
+    [ "$ROUNDS" -gt 1 ] && echo ", then $((ROUNDS - 1)) more rounds of collector points, baseline points, collector spans, baseline spans")."
   if [ "$BUSY_P" -ge 95 ] 2>/dev/null || [ "$BUSY_S" -ge 95 ] 2>/dev/null; then
     echo "The machine's CPUs were (nearly) saturated: collector, database and load generator share $(nproc) cores"
     echo "with whatever else runs here, so the figures are what this machine gave at this moment."
@@ -378,6 +418,7 @@ REPORT=$WORK/report.md
   echo
   echo '```'
   cat "$WORK/load-points.out" "$WORK/load-spans.out" "$WORK"/baseline-*.out
+  for r in $(seq 2 "$ROUNDS"); do cat "$WORK/load-points-r$r.out" "$WORK/load-spans-r$r.out"; done
   echo '```'
   echo "</details>"
 } >"$REPORT"

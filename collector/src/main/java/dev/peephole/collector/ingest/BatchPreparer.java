@@ -47,55 +47,8 @@ public class BatchPreparer {
      * name, canonical labels JSON and metadata of each are worked out once and remembered:
      * agents send one point per series per export, so this is the per-point cost of ingest.
      */
-    private static final class SeriesIdentity {
-        private final AgentIdentity agent;
-        private final String name;
-        private final String unit;
-        private final int type;
-        private final String description;
-        /** Label names and values, alternating, in the agent's order. */
-        private final String[] labels;
-        private final int hash;
-
-        /*
-         * Not a record over the protobuf labels: every batch brings new Label messages, whose
-         * generated equals and hashCode (descriptors, unknown fields) made this lookup a tenth of
-         * the collector's CPU per point in a profile of the ingest bench. Plain strings are enough.
-         */
-        SeriesIdentity(AgentIdentity agent, MetricSeries m) {
-            this.agent = agent;
-            this.name = m.getName();
-            this.unit = m.getUnit();
-            this.type = m.getTypeValue();
-            this.description = m.getDescription();
-            int n = m.getLabelsCount();
-            this.labels = new String[2 * n];
-            int h = ((agent.hashCode() * 31 + name.hashCode()) * 31 + unit.hashCode()) * 31 + type;
-            h = h * 31 + description.hashCode();
-            for (int i = 0; i < n; i++) {
-                Label l = m.getLabels(i);
-                labels[2 * i] = l.getName();
-                labels[2 * i + 1] = l.getValue();
-                h = (h * 31 + labels[2 * i].hashCode()) * 31 + labels[2 * i + 1].hashCode();
-            }
-            this.hash = h;
-        }
-
-        @Override
-        public int hashCode() {
-            return hash;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            if (this == o) {
-                return true;
-            }
-            return o instanceof SeriesIdentity other && hash == other.hash && type == other.type
-                    && name.equals(other.name) && java.util.Arrays.equals(labels, other.labels)
-                    && unit.equals(other.unit) && description.equals(other.description)
-                    && (agent == other.agent || agent.equals(other.agent));
-        }
+    private record SeriesIdentity(AgentIdentity agent, String name, String unit, int type, String description,
+                                  List<Label> labels) {
     }
 
     private record SeriesNames(SeriesKey key, PreparedBatch.MetricMetadata metadata) {
@@ -147,60 +100,48 @@ public class BatchPreparer {
                     + limits.maxTimeSkewNanos() / 3_600_000_000_000L + " h from now");
         }
 
-        // about what a span of the doorbell app takes (ids, names, ~6 attributes as JSON)
-        PgBinaryCopy spanRows = new PgBinaryCopy(batch.getSpansCount() * 512);
+        PgBinaryCopy spanRows = new PgBinaryCopy(batch.getSpansCount() * 256);
         java.util.Set<PreparedBatch.SpanOperation> operations = new java.util.HashSet<>();
         int rejectedSpans = 0;
         PgBinaryCopy securityEvents = null;
         Map<SecurityEventMapping.TotalKey, Integer> securityCounts = Map.of();
+        ByteArrayOutputStream json = new ByteArrayOutputStream(256);
         List<Span> exportSpans = exportResource == null ? null : new ArrayList<>(batch.getSpansCount());
-        try (JsonValues json = batch.getSpansCount() == 0 ? null : new JsonValues()) {
-            for (Span s : batch.getSpansList()) {
-                validateSpan(s);
-                if (s.getStartTimeUnixNano() < minTime || s.getStartTimeUnixNano() > maxTime) {
-                    rejectedSpans++;
-                    continue;
+        for (Span s : batch.getSpansList()) {
+            validateSpan(s);
+            if (s.getStartTimeUnixNano() < minTime || s.getStartTimeUnixNano() > maxTime) {
+                rejectedSpans++;
+                continue;
+            }
+            operations.add(new PreparedBatch.SpanOperation(agent.serviceName(), PgBinaryCopy.withoutNul(s.getName()),
+                    s.getKindValue()));
+            spanRows.startRow(14)
+                    .bytea(s.getTraceId().toByteArray())
+                    .bytea(s.getSpanId().toByteArray())
+                    .bytea(s.getParentSpanId().isEmpty() ? null : s.getParentSpanId().toByteArray())
+                    .text(agent.serviceName())
+                    .text(s.getName())
+                    .int2(s.getKindValue())
+                    .timestampFromUnixNanos(s.getStartTimeUnixNano())
+                    .int8(s.getEndTimeUnixNano() - s.getStartTimeUnixNano())
+                    .int2(s.getStatusCodeValue())
+                    .text(s.getStatusMessage())
+                    .jsonb(attributesJson(s.getAttributesList(), json))
+                    .jsonb(s.getEventsCount() == 0 ? null : eventsJson(s.getEventsList(), json))
+                    .text(agent.agentId())
+                    .text(agent.hostName());
+            if (exportSpans != null) {
+                exportSpans.add(s);
+            }
+            String securityKind = SecurityEventMapping.kindOf(s);
+            if (securityKind != null) {
+                if (securityEvents == null) {
+                    securityEvents = new PgBinaryCopy(1024);
+                    securityCounts = new HashMap<>();
                 }
-                operations.add(new PreparedBatch.SpanOperation(agent.serviceName(),
-                        PgBinaryCopy.withoutNul(s.getName()), s.getKindValue()));
-                spanRows.startRow(14)
-                        .bytea(s.getTraceId())
-                        .bytea(s.getSpanId());
-                if (s.getParentSpanId().isEmpty()) {
-                    spanRows.nul();
-                } else {
-                    spanRows.bytea(s.getParentSpanId());
-                }
-                spanRows
-                        .text(agent.serviceName())
-                        .text(s.getName())
-                        .int2(s.getKindValue())
-                        .timestampFromUnixNanos(s.getStartTimeUnixNano())
-                        .int8(s.getEndTimeUnixNano() - s.getStartTimeUnixNano())
-                        .int2(s.getStatusCodeValue())
-                        .text(s.getStatusMessage());
-                attributesJson(s.getAttributesList(), json, spanRows);
-                if (s.getEventsCount() == 0) {
-                    spanRows.nul();
-                } else {
-                    eventsJson(s.getEventsList(), json, spanRows);
-                }
-                spanRows
-                        .text(agent.agentId())
-                        .text(agent.hostName());
-                if (exportSpans != null) {
-                    exportSpans.add(s);
-                }
-                String securityKind = SecurityEventMapping.kindOf(s);
-                if (securityKind != null) {
-                    if (securityEvents == null) {
-                        securityEvents = new PgBinaryCopy(1024);
-                        securityCounts = new HashMap<>();
-                    }
-                    SecurityEventMapping.appendRow(securityEvents, agent, s, securityKind);
-                    securityCounts.merge(new SecurityEventMapping.TotalKey(agent.agentId(), securityKind,
-                            agent.serviceName(), agent.hostName()), 1, Integer::sum);
-                }
+                SecurityEventMapping.appendRow(securityEvents, agent, s, securityKind);
+                securityCounts.merge(new SecurityEventMapping.TotalKey(agent.agentId(), securityKind,
+                        agent.serviceName(), agent.hostName()), 1, Integer::sum);
             }
         }
         if (rejectedSpans > 0) {
@@ -221,7 +162,8 @@ public class BatchPreparer {
         }
         if (m.getType() == dev.peephole.proto.v1.MetricType.METRIC_TYPE_GAUGE
                 || m.getType() == dev.peephole.proto.v1.MetricType.METRIC_TYPE_COUNTER) {
-            SeriesIdentity id = new SeriesIdentity(agent, m);
+            SeriesIdentity id = new SeriesIdentity(agent, m.getName(), m.getUnit(), m.getTypeValue(),
+                    m.getDescription(), m.getLabelsList());
             SeriesNames names = seriesNames.get(id);
             if (names == null) {
                 names = names(agent, m);
@@ -398,18 +340,19 @@ public class BatchPreparer {
         return out.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    private static void attributesJson(List<KeyValue> attributes, JsonValues json, PgBinaryCopy rows) {
-        try {
-            writeAttributes(json.start(), attributes);
-            json.appendTo(rows);
+    private static byte[] attributesJson(List<KeyValue> attributes, ByteArrayOutputStream out) {
+        out.reset();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            writeAttributes(g, attributes);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return out.toByteArray();
     }
 
-    private static void eventsJson(List<SpanEvent> events, JsonValues json, PgBinaryCopy rows) {
-        try {
-            JsonGenerator g = json.start();
+    private static byte[] eventsJson(List<SpanEvent> events, ByteArrayOutputStream out) {
+        out.reset();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartArray();
             for (SpanEvent e : events) {
                 g.writeStartObject();
@@ -420,10 +363,10 @@ public class BatchPreparer {
                 g.writeEndObject();
             }
             g.writeEndArray();
-            json.appendTo(rows);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return out.toByteArray();
     }
 
     private static void writeAttributes(JsonGenerator g, List<KeyValue> attributes) throws IOException {

@@ -119,25 +119,10 @@ public final class PgBinaryCopy {
         if (utf8Json == null) {
             return nul();
         }
-        return jsonb(utf8Json, 0, utf8Json.length);
-    }
-
-    /** A jsonb value from {@code length} bytes of UTF-8 JSON text at {@code offset}. */
-    public PgBinaryCopy jsonb(byte[] utf8Json, int offset, int length) {
-        ensure(5 + length);
-        putInt(length + 1);
+        ensure(5 + utf8Json.length);
+        putInt(utf8Json.length + 1);
         buf[len++] = JSONB_VERSION;
-        writeBytes(utf8Json, offset, length);
-        return this;
-    }
-
-    /** A bytea from a protobuf byte string, copied once, straight into the rows. */
-    public PgBinaryCopy bytea(com.google.protobuf.ByteString v) {
-        int n = v.size();
-        ensure(4 + n);
-        putInt(n);
-        v.copyTo(buf, len);
-        len += n;
+        writeBytes(utf8Json, 0, utf8Json.length);
         return this;
     }
 
