@@ -13,9 +13,10 @@
 #   AGENTS (8), BATCH (1000), INFLIGHT (4), SERIES_PER_AGENT (200),
 #   WRITERS (the collector's PEEPHOLE_INGEST_WRITERS, 2), BASELINE_CONNECTIONS (= WRITERS),
 #   COLLECTOR_JAVA_OPTS (-Xms1g -Xmx1g), BENCH_JAVA_OPTS (-Xms256m -Xmx512m),
-#   ROUNDS (1; more: after the four phases, ROUNDS-1 more rounds of collector and baseline phases
-#   side by side, points then spans, each pair a minute apart, so that a ratio compares phases that
-#   ran on the same machine in the same state; reported per round with their median),
+#   ROUNDS (1; more: after the four phases, ROUNDS-1 more rounds of collector points, baseline
+#   points, collector spans, baseline spans, each baseline phase right after the collector phase it
+#   is compared with, so that the machine's drift stays out of a ratio; reported per round with
+#   their median),
 #   PROFILE (0; 1: sample the collector's threads with jcmd Thread.print during each load:
 #   costs CPU, so numbers of a profiled run are lower), RESULTS_DIR (bench/results),
 #   WRITE_RESULTS (1; 0 prints only).
