@@ -17,6 +17,9 @@
 #   points, collector spans, baseline spans, each baseline phase right after the collector phase it
 #   is compared with, so that the machine's drift stays out of a ratio; reported per round with
 #   their median),
+#   PEEPHOLE_* (other collector settings: passed on and named in the report; e.g.
+#   PEEPHOLE_ROLLUP_INTERVAL=0s PEEPHOLE_ALERTING_ENABLED=false: ingest without the collector's
+#   background work),
 #   PROFILE (0; 1: sample the collector's threads with jcmd Thread.print during each load:
 #   costs CPU, so numbers of a profiled run are lower), RESULTS_DIR (bench/results),
 #   WRITE_RESULTS (1; 0 prints only).
@@ -309,7 +312,9 @@ REPORT=$WORK/report.md
   echo "$(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo) RAM,"
   echo "$(java -version 2>&1 | head -1). Load average (1/5/15 min) before: $LOAD_BEFORE; after: $LOAD_AFTER."
   echo
-  echo "Collector: \`java $COLLECTOR_JAVA_OPTS -jar $COLLECTOR_JAR\`, embedded PostgreSQL, $WRITERS ingest writers."
+  echo "Collector: \`java $COLLECTOR_JAVA_OPTS -jar $COLLECTOR_JAR\`, embedded PostgreSQL, $WRITERS ingest writers;"
+  echo "settings from this environment: $(env | grep -E '^PEEPHOLE_' | grep -vE '^PEEPHOLE_(DB_URL|DB_USER|DB_PASSWORD|HTTP_PORT|GRPC_PORT|OTLP_GRPC_PORT|OTLP_HTTP_PORT|DATA_DIR|AGENT_TOKEN|ADMIN_PASSWORD|INGEST_WRITERS)=' \
+    | sort | sed 's/^/`/; s/$/`/' | paste -sd' ' | sed 's/^$/none (defaults)/')."
   echo "Load: IngestLoad, $AGENTS agents (one gRPC channel and stream each) x $INFLIGHT batches in flight,"
   echo "batches of $BATCH rows ($SERIES_PER_AGENT series per agent for points), ${WARMUP_SECONDS} s warmup, ${MEASURE_SECONDS} s measured;"
   echo "rows counted when their Ack (sent after commit) arrives. Baseline: CopyBaseline, $BASELINE_CONNECTIONS connections"
