@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * little late; hours likewise from the minutes. The watermarks live in the database, so
  * any collector can continue; an advisory lock keeps two from doing the same work.
  * Points later than {@link #RESTATE} are in the raw data but not in the rollups.
+ *
+ * <p>Going back, each point is aggregated about five times (a 2.5-minute window every 30 s),
+ * but a (series, minute) row is written again only when its point count changed
+ * ({@link #upsert}): most of each run's rows are unchanged, and writing them again cost about a
+ * sixth of the run's time and half of its WAL records.
  */
 @Context
 public class RollupMaintainer {
@@ -145,7 +150,7 @@ public class RollupMaintainer {
                         + "SELECT series_id, date_bin('1 minute', t, timestamptz 'epoch') AS bucket, t, v, "
                         + "(date_part('epoch', t) * 1000)::bigint AS ms FROM metric_points WHERE t >= ? AND t < ?) p "
                         + "WINDOW w AS (PARTITION BY series_id, bucket ORDER BY t)) x "
-                        + "GROUP BY 1, 2 " + upsert(", reset_sum = excluded.reset_sum, sample_n = excluded.sample_n"))) {
+                        + "GROUP BY 1, 2 " + upsert("metric_rollup_1m"))) {
             ps.setTimestamp(1, Timestamp.from(from));
             ps.setTimestamp(2, Timestamp.from(to));
             ps.executeUpdate();
@@ -174,17 +179,24 @@ public class RollupMaintainer {
                         + "(date_part('epoch', first_t) * 1000)::bigint AS fms FROM ("
                         + "SELECT *, date_bin('1 hour', bucket, timestamptz 'epoch') AS hour FROM metric_rollup_1m "
                         + "WHERE bucket >= ? AND bucket < ?) m WINDOW w AS (PARTITION BY series_id, hour ORDER BY bucket)) x "
-                        + "GROUP BY 1, 2 " + upsert(", reset_sum = excluded.reset_sum, sample_n = excluded.sample_n"))) {
+                        + "GROUP BY 1, 2 " + upsert("metric_rollup_1h"))) {
             ps.setTimestamp(1, Timestamp.from(from));
             ps.setTimestamp(2, Timestamp.from(to));
             ps.executeUpdate();
         }
     }
 
-    private static String upsert(String more) {
+    /**
+     * Writes a row only where it is new or its samples changed: late points only ever add rows (none
+     * are deleted inside the window), so an unchanged count means an unchanged row. Rows whose
+     * counter columns are NULL (a NaN, two values at one millisecond, or written before V17_1) are
+     * written again each time, as before.
+     */
+    private static String upsert(String table) {
         return "ON CONFLICT (series_id, bucket) DO UPDATE SET first_t = excluded.first_t, first_v = excluded.first_v, "
                 + "last_t = excluded.last_t, last_v = excluded.last_v, min_v = excluded.min_v, max_v = excluded.max_v, "
-                + "sum_v = excluded.sum_v, count_v = excluded.count_v" + more;
+                + "sum_v = excluded.sum_v, count_v = excluded.count_v, reset_sum = excluded.reset_sum, sample_n = excluded.sample_n "
+                + "WHERE " + table + ".count_v IS DISTINCT FROM excluded.count_v OR " + table + ".sample_n IS NULL";
     }
 
     /** Where the rollups of plain PostgreSQL are complete up to (exclusive); empty before the first run. */

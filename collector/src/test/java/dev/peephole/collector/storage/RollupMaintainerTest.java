@@ -134,6 +134,88 @@ class RollupMaintainerTest {
         assertThat(counterColumns("metric_rollup_1h", other, next)).isEqualTo("reset_sum=14.5 sample_n=6 count=6");
     }
 
+    @Test
+    void aRunWritesAgainOnlyTheMinutesAndHoursWhosePointsChanged() throws Exception {
+        resetWatermarks();
+        Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(5, ChronoUnit.HOURS);
+        Instant lastMinute = hour.plus(59, ChronoUnit.MINUTES);
+        long a;
+        long b;
+        try (Connection c = connection(); Statement s = c.createStatement()) {
+            ResultSet rs = s.executeQuery("INSERT INTO metric_series (metric_name, labels) VALUES "
+                    + "('restate_test', '{\"s\":\"a\"}'), ('restate_test', '{\"s\":\"b\"}') RETURNING id");
+            rs.next();
+            a = rs.getLong(1);
+            rs.next();
+            b = rs.getLong(1);
+            insert(c, a, hour, 1);
+            insert(c, a, hour.plusSeconds(20), 2);
+            insert(c, a, lastMinute.plusSeconds(10), 3);
+            insert(c, b, hour, 5);
+            insert(c, b, lastMinute.plusSeconds(20), 6);
+        }
+        RollupMaintainer rollups = server.getApplicationContext().getBean(RollupMaintainer.class);
+        Instant first = hour.plus(61, ChronoUnit.MINUTES);
+        assertThat(rollups.runOnce(first)).isTrue();
+        assertThat(row("metric_rollup_1h", a, hour)).endsWith("sum=6.0 count=3");
+        Map<String, String> before = versions(a, b, hour, lastMinute);
+
+        // Nothing new: the next run looks at the same window and writes no row.
+        rollups.runOnce(first.plusSeconds(10));
+        assertThat(versions(a, b, hour, lastMinute)).isEqualTo(before);
+
+        // A late point of series a in the last minute: that minute of a and a's hour are written
+        // again; b's minute and hour and a's other minute, aggregated again too, are not written.
+        try (Connection c = connection()) {
+            insert(c, a, lastMinute.plusSeconds(40), 4);
+        }
+        rollups.runOnce(first.plusSeconds(30));
+        assertThat(row("metric_rollup_1m", a, lastMinute)).endsWith("sum=7.0 count=2");
+        assertThat(row("metric_rollup_1h", a, hour)).isEqualTo("first=1.0@0 last=4.0@3580 min=1.0 max=4.0 sum=10.0 count=4");
+        Map<String, String> after = versions(a, b, hour, lastMinute);
+        assertThat(after.get("1m a last")).isNotEqualTo(before.get("1m a last"));
+        assertThat(after.get("1h a")).isNotEqualTo(before.get("1h a"));
+        assertThat(after.get("1m a first")).isEqualTo(before.get("1m a first"));
+        assertThat(after.get("1m b last")).isEqualTo(before.get("1m b last"));
+        assertThat(after.get("1h b")).isEqualTo(before.get("1h b"));
+    }
+
+    @Test
+    void everyDayOfPointsHasATimeIndexForTheRollupWindow() throws Exception {
+        // Without it each run read the whole day's partition (the (series_id, t) index cannot serve a range on t).
+        try (Connection c = connection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM pg_indexes i "
+                     + "WHERE i.tablename = p.relname AND i.indexdef LIKE '%USING brin (t)%')) "
+                     + "FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhrelid WHERE h.inhparent = 'metric_points'::regclass")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isPositive();
+            assertThat(rs.getInt(2)).isEqualTo(rs.getInt(1));
+        }
+    }
+
+    /** The row versions (xmin: the transaction that last wrote the row) of the rollup rows the test watches. */
+    private static Map<String, String> versions(long a, long b, Instant hour, Instant lastMinute) throws Exception {
+        Map<String, String> out = new HashMap<>();
+        out.put("1m a first", version("metric_rollup_1m", a, hour));
+        out.put("1m a last", version("metric_rollup_1m", a, lastMinute));
+        out.put("1m b last", version("metric_rollup_1m", b, lastMinute));
+        out.put("1h a", version("metric_rollup_1h", a, hour));
+        out.put("1h b", version("metric_rollup_1h", b, hour));
+        assertThat(out).doesNotContainValue(null);
+        return out;
+    }
+
+    private static String version(String table, long series, Instant bucket) throws Exception {
+        try (Connection c = connection(); PreparedStatement ps = c.prepareStatement(
+                "SELECT xmin::text FROM " + table + " WHERE series_id = ? AND bucket = ?")) {
+            ps.setLong(1, series);
+            ps.setTimestamp(2, Timestamp.from(bucket));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
     private static String counterColumns(long series, Instant bucket) throws Exception {
         return counterColumns("metric_rollup_1m", series, bucket);
     }
