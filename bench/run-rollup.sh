@@ -6,9 +6,9 @@
 # partition as a busy collector has it; most of them behind the rollup watermark once the job has
 # run, as on a collector that has been up), then feeds SERIES series a point every 10 s each
 # (SERIES / 10 points a second, one INSERT a second from one psql session, on time: no late
-# points) and reads PostgreSQL's CPU (postmaster and
-# backends, from /proc) over MEASURE_SECONDS after WARMUP_SECONDS. The variant "off" is this
-# build with the rollup job switched off: the cost of the feed itself, to subtract.
+# points) and reads PostgreSQL's CPU (postmaster and backends, from /proc) over MEASURE_SECONDS
+# after WARMUP_SECONDS. The variant "off" is this build with the rollup job switched off: the
+# cost of the feed itself, to subtract.
 #
 # Settings (environment): BEFORE_REF (unset: "off" and this build only; e.g. HEAD~1),
 # SERIES (100000), PRESEED_POINTS (10000000), WARMUP_SECONDS (40), MEASURE_SECONDS (120),
