@@ -80,6 +80,8 @@ done
 # listens: spans are dropped and counted). OpenTelemetry: OTLP/gRPC to NOWHERE, or no trace
 # exporter at all; its metrics and logs exporters off in both.
 NOWHERE=127.0.0.1:1
+# the value of KEY= on a RESULT line of OUTPUT
+val() { sed -n "s/.*RESULT.* $2=\([0-9.]*\).*/\1/p; s/^RESULT $2=\([0-9.]*\).*/\1/p" <<<"$1" | head -1; }
 peephole() { # SERVICE COLLECTOR [more agent args] [agent jar]
   echo "-javaagent:${4:-$AGENT_JAR}=collector=$2,service=$1,token=$TOKEN${3:+,$3}"
 }
@@ -165,21 +167,24 @@ frames() { # PACE ROW ROUND [agent arg]: DemoFrames, its GC log summarised (youn
   local out gclog="$WORK/gc-$2-$1-$3.log"
   out=$(java -Xms512m -Xmx512m ${4:+"$4"} "-Xlog:gc,gc+age=trace:file=$gclog:uptime" -cp "$BENCH_JAR:$DEMO_JAR" \
     dev.peephole.bench.agent.DemoFrames --seconds "${DEMO_SECONDS:-30}" --warmup-seconds "${DEMO_WARMUP_SECONDS:-10}" \
-    --pace-fps "$1" --frame-cpu 1 2>>"$WORK/frames.log" | grep -E '^(frames|frame|after|RESULT)')
-  # young pauses of the measured frames (after the warm-up, before the closing System.gc())
-  local gc
-  gc=$(awk -v from="${DEMO_WARMUP_SECONDS:-10}" '
+    --pace-fps "$1" --frame-cpu 1 --frame-log "$WORK/frames-$2-$1-$3.txt" 2>>"$WORK/frames.log" \
+    | grep -E '^(frames|frame|after|RESULT)')
+  # young pauses of the measured frames: the GC log cut to the window DemoFrames reports in JVM
+  # uptime (a fixed uptime would also count the warm-up of a JVM that started slower)
+  local gc from to frames
+  from=$(val "$out" measured_from_uptime_s); to=$(val "$out" measured_to_uptime_s); frames=$(val "$out" frames)
+  gc=$(awk -v from="$from" -v to="$to" -v frames="$frames" '
     function isort(a, n,   i, j, v) { for (i = 2; i <= n; i++) { v = a[i]; for (j = i - 1; j >= 1 && a[j] > v; j--) a[j + 1] = a[j]; a[j + 1] = v } }
     { t = substr($1, 2) + 0 }
-    / Pause Young / && t > from { ms = $NF; sub(/ms$/, "", ms); p[++n] = ms + 0; sum += ms }
-    / - age / && t > from { id = $2; tot[id] = $(NF - 1) + 0 }
+    / Pause Young / && t > from && t <= to { ms = $NF; sub(/ms$/, "", ms); p[++n] = ms + 0; sum += ms }
+    / - age / && t > from && t <= to { id = $2; tot[id] = $(NF - 1) + 0 }
     END {
       if (n == 0) { print "young GC pauses in the measured frames: none"; exit }
       isort(p, n); m = 0; for (k in tot) { s[++m] = tot[k] }; isort(s, m)
-      printf "young GC pauses in the measured frames: %d, median %.2f ms, max %.2f ms, total %.0f ms; survivors after each: median %.0f KiB\n",
-        n, p[int((n + 1) / 2)], p[n], sum, (m > 0 ? s[int((m + 1) / 2)] / 1024 : 0)
-      printf "RESULT young_gc_pauses=%d young_gc_median_ms=%.2f young_gc_total_ms=%.0f survivor_median_kib=%.0f\n",
-        n, p[int((n + 1) / 2)], sum, (m > 0 ? s[int((m + 1) / 2)] / 1024 : 0)
+      printf "young GC pauses in the measured frames: %d (%.2f per 1000 frames), median %.2f ms, max %.2f ms, total %.0f ms; survivors after each: median %.0f KiB\n",
+        n, n * 1000 / frames, p[int((n + 1) / 2)], p[n], sum, (m > 0 ? s[int((m + 1) / 2)] / 1024 : 0)
+      printf "RESULT young_gc_pauses=%d young_gc_per_kframe=%.3f young_gc_median_ms=%.2f young_gc_total_ms=%.0f survivor_median_kib=%.0f\n",
+        n, n * 1000 / frames, p[int((n + 1) / 2)], sum, (m > 0 ? s[int((m + 1) / 2)] / 1024 : 0)
     }' "$gclog")
   printf '%s\n%s\n' "$out" "$gc"
 }
@@ -226,7 +231,6 @@ SINK_TOOK=$(grep '^sink took' "$WORK/sink.log" || echo "sink took (no count)")
 fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
-val() { sed -n "s/.*RESULT.* $2=\([0-9.]*\).*/\1/p; s/^RESULT $2=\([0-9.]*\).*/\1/p" <<<"$1" | head -1; }
 median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
 table() { # fast|paced: one column per row, each the median of its rounds; in brackets the
   # difference to "none" of the same round, its median over the rounds and (with more than one
@@ -238,7 +242,7 @@ table() { # fast|paced: one column per row, each the median of its rounds; in br
   for n in "${names[@]}"; do printf ' | ---:'; done; printf ' |\n'
   for m in frames_per_second:frames/s p50_ms:p50 p90_ms:p90 p99_ms:p99 cpu_p99_ms:"p99 of the frame thread's CPU time" \
            offcpu_p99_ms:"p99 of wall minus CPU" young_gc_median_ms:"young GC pause, median" \
-           young_gc_total_ms:"young GC pauses, total" survivor_median_kib:"survivors after a young GC (KiB)" \
+           young_gc_per_kframe:"young GC pauses per 1000 frames" young_gc_total_ms:"young GC pauses, total ms" survivor_median_kib:"survivors after a young GC (KiB)" \
            heap_used_mib:"heap used after full GC (MiB)"; do
     key=${m%%:*}; label=${m#*:}
     printf '| %s' "$label"
@@ -268,11 +272,23 @@ table() { # fast|paced: one column per row, each the median of its rounds; in br
     printf ' |\n'
   done
 }
+# Every row's frames of all rounds pooled (FramePool), as fast as they go: one distribution per
+# row, its difference to none with a 95 % interval from a paired bootstrap over the rounds.
+pooled() {
+  local args=() row name files r
+  for row in "${ROWS[@]}"; do
+    name=${row%%|*}; files=()
+    for r in $(seq 1 "$ROUNDS"); do files+=("$WORK/frames-$name-0-$r.txt"); done
+    args+=("$name=$(IFS=,; echo "${files[*]}")")
+  done
+  java -cp "$BENCH_JAR" dev.peephole.bench.agent.FramePool "${args[@]}" | grep -v '^RESULT'
+}
 if part frames; then
   SUMMARY=$(table FAST)
+  POOLED=$(pooled)
   PACED_SUMMARY=
   [ "$PACE" = 0 ] || PACED_SUMMARY=$(table PACED)
-  echo "$SUMMARY"; echo "$PACED_SUMMARY"
+  echo "$SUMMARY"; echo "$POOLED"; echo "$PACED_SUMMARY"
 fi
 
 if [ "${WRITE_RESULTS:-1}" = 1 ]; then
@@ -337,11 +353,18 @@ if [ "${WRITE_RESULTS:-1}" = 1 ]; then
       echo "its median over the rounds, then the lowest and the highest. Frame thread CPU:"
       echo "\`ThreadMXBean.getCurrentThreadCpuTime\` around each frame; wall minus CPU is time the frame thread"
       echo "was not running (GC pauses, other threads and processes on the cores). Young GC pauses and survivor"
-      echo "sizes from each JVM's \`-Xlog:gc,gc+age=trace\`."
+      echo "sizes from each JVM's \`-Xlog:gc,gc+age=trace\`, cut to the measured frames by the JVM uptimes DemoFrames"
+      echo "reports (earlier runs counted from a fixed uptime, which took in part of the warm-up of a slower-starting JVM)."
       echo
       echo "As fast as they go (frames back to back):"
       echo
       echo "$SUMMARY"
+      echo
+      echo "The same frames pooled: every row's frames of all $ROUNDS rounds as one distribution (\`FramePool\`),"
+      echo "in brackets its difference to \`none\`'s, then a 95 % interval for that difference from a paired"
+      echo "bootstrap over the rounds (rounds drawn with replacement, the same draws for every row):"
+      echo
+      echo "$POOLED"
       echo
       if [ "$PACE" != 0 ]; then
         echo "Paced: a frame started $PACE times a second (the demo's camera runs at 10 fps by default):"

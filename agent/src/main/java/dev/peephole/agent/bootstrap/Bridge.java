@@ -25,6 +25,7 @@ public final class Bridge {
         return lastError;
     }
 
+    @NotInlined
     public static Object enter(int methodId, Object self, Object[] args) {
         Dispatcher d = dispatcher;
         if (d == null) {
@@ -38,6 +39,7 @@ public final class Bridge {
         }
     }
 
+    @NotInlined
     public static void exit(Object token, Object returned, Throwable thrown) {
         if (token == null) {
             return;
@@ -53,6 +55,7 @@ public final class Bridge {
         }
     }
 
+    @NotInlined
     public static Object enterHttp(Object handler, Object exchange) {
         Dispatcher d = dispatcher;
         if (d == null) {
@@ -66,6 +69,7 @@ public final class Bridge {
         }
     }
 
+    @NotInlined
     public static void exitHttp(Object token, Object exchange, Throwable thrown) {
         if (token == null) {
             return;
@@ -81,6 +85,7 @@ public final class Bridge {
         }
     }
 
+    @NotInlined
     public static Runnable wrap(Runnable task) {
         Dispatcher d = dispatcher;
         if (d == null || task == null || task instanceof ContextTask) {
@@ -94,6 +99,7 @@ public final class Bridge {
         }
     }
 
+    @NotInlined
     public static boolean enqueue(Object item) {
         Dispatcher d = dispatcher;
         if (d == null || item == null || item instanceof ContextTask) {
@@ -107,6 +113,7 @@ public final class Bridge {
         }
     }
 
+    @NotInlined
     public static void enqueueFailed(Object item) {
         Dispatcher d = dispatcher;
         if (d == null || item == null) {
@@ -119,6 +126,7 @@ public final class Bridge {
         }
     }
 
+    @NotInlined
     public static void dequeued(Object item) {
         Dispatcher d = dispatcher;
         if (d == null) {

@@ -1,5 +1,12 @@
 package dev.peephole.agent.core;
 
+import net.bytebuddy.jar.asm.AnnotationVisitor;
+import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.utility.OpenedClassReader;
+
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -78,6 +85,41 @@ final class BootstrapInjector {
         }
     }
 
+    static final String NOT_INLINED = "L" + PACKAGE + "NotInlined;";
+    static final String DONT_INLINE = "Ljdk/internal/vm/annotation/DontInline;";
+
+    /**
+     * A bridge class with HotSpot's {@code @DontInline} next to each {@code @NotInlined} (see
+     * there why). The JVM reads that annotation only on boot-loader classes, which the bridge
+     * classes become here; elsewhere it is ignored.
+     */
+    static byte[] withDontInline(byte[] classFile) {
+        ClassReader reader = new ClassReader(classFile);
+        ClassWriter writer = new ClassWriter(reader, 0);
+        boolean[] changed = {false};
+        reader.accept(new ClassVisitor(OpenedClassReader.ASM_API, writer) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                                             String[] exceptions) {
+                return new MethodVisitor(OpenedClassReader.ASM_API,
+                        super.visitMethod(access, name, descriptor, signature, exceptions)) {
+                    @Override
+                    public AnnotationVisitor visitAnnotation(String desc, boolean visible) {
+                        if (NOT_INLINED.equals(desc)) {
+                            changed[0] = true;
+                            AnnotationVisitor dontInline = super.visitAnnotation(DONT_INLINE, true);
+                            if (dontInline != null) {
+                                dontInline.visitEnd();
+                            }
+                        }
+                        return super.visitAnnotation(desc, visible);
+                    }
+                };
+            }
+        }, 0);
+        return changed[0] ? writer.toByteArray() : classFile;
+    }
+
     static void inject(Instrumentation inst, File agentJar) throws IOException {
         Map<String, byte[]> classes = new LinkedHashMap<>();
         try (JarFile jar = new JarFile(agentJar)) {
@@ -87,7 +129,7 @@ final class BootstrapInjector {
                 String n = e.getName();
                 if (n.startsWith(PACKAGE) && n.endsWith(".class")) {
                     try (InputStream in = jar.getInputStream(e)) {
-                        classes.put(n.substring(0, n.length() - 6).replace('/', '.'), in.readAllBytes());
+                        classes.put(n.substring(0, n.length() - 6).replace('/', '.'), withDontInline(in.readAllBytes()));
                     }
                 }
             }

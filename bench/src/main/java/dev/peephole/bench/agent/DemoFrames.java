@@ -51,11 +51,13 @@ import jdk.jfr.Timespan;
 public final class DemoFrames {
     static final String USAGE = """
             usage: DemoFrames [--seconds 60] [--warmup-seconds 10] [--fps 10] [--seed 42] [--lap-frames 3000]
-                              [--pace-fps 0] [--frame-cpu 0]
+                              [--pace-fps 0] [--frame-cpu 0] [--frame-log FILE]
             --fps: the camera's frame rate (scene timing); --pace-fps: frames started per second in the
             measurement, 0 for as fast as they go; --frame-cpu 1: also the frame thread's own CPU time
             per frame (and the wall time it was not on a CPU), each frame as a JFR event
-            dev.peephole.bench.Frame for a recording to line up with GC, safepoints and other threads.""";
+            dev.peephole.bench.Frame for a recording to line up with GC, safepoints and other threads;
+            --frame-log FILE: each measured frame's index, latency and (with --frame-cpu 1) CPU time in ms,
+            a line each, for comparing two runs frame by frame (every run sees the same frames).""";
 
     private DemoFrames() {
     }
@@ -96,9 +98,10 @@ public final class DemoFrames {
         int lap;
         int pace;
         boolean frameCpu;
+        String frameLog;
         try {
             Variants args = new Variants(withThisRunAsVariant(argv), Map.of("seconds", "60", "warmup-seconds", "10",
-                    "fps", "10", "seed", "42", "lap-frames", "3000", "pace-fps", "0", "frame-cpu", "0"));
+                    "fps", "10", "seed", "42", "lap-frames", "3000", "pace-fps", "0", "frame-cpu", "0", "frame-log", ""));
             seconds = args.positiveInt("seconds");
             warmup = args.positiveInt("warmup-seconds");
             fps = args.positiveInt("fps");
@@ -110,6 +113,7 @@ public final class DemoFrames {
                 throw new Variants.BadArgs("--frame-cpu wants 0 or 1, got '" + fc + "'");
             }
             frameCpu = fc.equals("1");
+            frameLog = args.options.get("frame-log");
         } catch (Variants.BadArgs e) {
             System.err.println("DemoFrames: " + e.getMessage());
             System.err.println(USAGE);
@@ -133,6 +137,10 @@ public final class DemoFrames {
         double[] cpus = new double[frameCpu ? 1 << 16 : 0];
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         int n = 0;
+        // The measured window in JVM uptime (the clock of -Xlog's "uptime" decorator), so a GC log
+        // can be cut to exactly these frames: counting from a fixed uptime would also count the
+        // warm-up of a JVM that took longer to start (an agent's).
+        long uptimeStartMs = ManagementFactory.getRuntimeMXBean().getUptime();
         long start = System.nanoTime();
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         long now = start;
@@ -179,8 +187,12 @@ public final class DemoFrames {
             latencies[n++] = (now - t0) / 1e6;
         }
         double elapsed = (now - start) / 1e9;
+        long uptimeEndMs = ManagementFactory.getRuntimeMXBean().getUptime();
         double[] ms = Arrays.copyOf(latencies, n);
 
+        if (!frameLog.isEmpty()) {
+            writeFrameLog(java.nio.file.Path.of(frameLog), ms, frameCpu ? cpus : null);
+        }
         MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
         for (int i = 0; i < 3; i++) {
             System.gc();
@@ -212,9 +224,23 @@ public final class DemoFrames {
                     Variants.quantile(off, 0.99));
         }
         System.out.printf("after full GC: heap used %.1f MiB, non-heap used %.1f MiB%n", heapMiB, nonHeapMiB);
+        System.out.printf("RESULT measured_from_uptime_s=%.3f measured_to_uptime_s=%.3f%n", uptimeStartMs / 1e3,
+                uptimeEndMs / 1e3);
         System.out.printf("RESULT frames_per_second=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f heap_used_mib=%.1f nonheap_used_mib=%.1f frames=%d%s%n",
                 framesPerSecond, Variants.quantile(ms, 0.5), Variants.quantile(ms, 0.9), Variants.quantile(ms, 0.99),
                 heapMiB, nonHeapMiB, n, cpuResult);
+    }
+
+    private static void writeFrameLog(java.nio.file.Path file, double[] ms, double[] cpu) throws java.io.IOException {
+        StringBuilder out = new StringBuilder(ms.length * 24);
+        for (int i = 0; i < ms.length; i++) {
+            out.append(i).append(' ').append(String.format("%.4f", ms[i]));
+            if (cpu != null) {
+                out.append(' ').append(String.format("%.4f", cpu[i]));
+            }
+            out.append('\n');
+        }
+        java.nio.file.Files.writeString(file, out);
     }
 
     /** One measured frame, for lining frames up with a JFR recording's other events. */
