@@ -57,7 +57,7 @@ public final class DemoFrames {
             per frame (and the wall time it was not on a CPU), each frame as a JFR event
             dev.peephole.bench.Frame for a recording to line up with GC, safepoints and other threads;
             --frame-log FILE: each measured frame's index, latency and (with --frame-cpu 1) CPU time in ms,
-            a line each, for comparing two runs frame by frame (every run sees the same frames).""";
+            a line each, for pooling many runs' frames (FramePool).""";
 
     private DemoFrames() {
     }

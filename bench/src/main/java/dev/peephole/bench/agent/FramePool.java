@@ -20,7 +20,7 @@ import java.util.SplittableRandom;
  *   none=r1.txt,r2.txt,... peephole-sink=r1.txt,r2.txt,...
  * </pre>
  * Every row names one frame log per round, the rounds in the same order. Prints a Markdown
- * table and a RESULT line per row.
+ * table and a RESULT line per row and quantile (frame-thread CPU too when every log has it).
  */
 public final class FramePool {
     /** Histogram bins of 2 µs up to 100 ms; slower frames go into the last bin. */
@@ -38,8 +38,16 @@ public final class FramePool {
         int resamples = 2000;
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < argv.length; i++) {
-            if (argv[i].equals("--resamples") && i + 1 < argv.length) {
-                resamples = Integer.parseInt(argv[++i]);
+            if (argv[i].equals("--resamples")) {
+                String v = i + 1 < argv.length ? argv[++i] : "";
+                try {
+                    resamples = Integer.parseInt(v);
+                } catch (NumberFormatException e) {
+                    resamples = 0;
+                }
+                if (resamples < 1) {
+                    usage("--resamples wants a positive whole number, got '" + v + "'");
+                }
                 continue;
             }
             int eq = argv[i].indexOf('=');
@@ -49,6 +57,9 @@ public final class FramePool {
             List<int[]> wall = new ArrayList<>();
             List<int[]> cpu = new ArrayList<>();
             for (String f : argv[i].substring(eq + 1).split(",")) {
+                if (!Files.isRegularFile(Path.of(f))) {
+                    usage("no frame log " + f + " (row " + argv[i].substring(0, eq) + ")");
+                }
                 int[][] h = read(Path.of(f));
                 wall.add(h[0]);
                 cpu.add(h[1]);
@@ -94,7 +105,9 @@ public final class FramePool {
         }
         table.append(" |\n").append(rule).append(" |\n");
         StringBuilder results = new StringBuilder();
-        for (boolean cpu : new boolean[] {false, true}) {
+        // frame logs written without --frame-cpu 1 have no CPU column: then latency only
+        boolean withCpu = rows.stream().allMatch(r -> r.cpu.stream().allMatch(h -> Arrays.stream(h).anyMatch(c -> c > 0)));
+        for (boolean cpu : withCpu ? new boolean[] {false, true} : new boolean[] {false}) {
             // every row's quantiles: over all rounds ([0]) and in each resample ([1 + s])
             double[][][] qs = new double[rows.size()][resamples + 1][];
             for (int ri = 0; ri < rows.size(); ri++) {
