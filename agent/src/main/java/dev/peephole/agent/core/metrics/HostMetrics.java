@@ -1,7 +1,9 @@
 package dev.peephole.agent.core.metrics;
 
 import dev.peephole.agent.core.Log;
-import java.util.List;
+import java.io.IOException;
+import java.util.Map;
+import oshi.PlatformEnum;
 import oshi.SystemInfo;
 import oshi.hardware.CentralProcessor;
 import oshi.hardware.GlobalMemory;
@@ -9,22 +11,40 @@ import oshi.hardware.HWDiskStore;
 import oshi.hardware.HardwareAbstractionLayer;
 import oshi.hardware.NetworkIF;
 import oshi.hardware.VirtualMemory;
-import oshi.software.os.FileSystem;
-import oshi.software.os.OSFileStore;
 import oshi.software.os.OSProcess;
 import oshi.software.os.OperatingSystem;
+import oshi.util.driver.linux.proc.DiskStats;
 
 /**
  * Host metrics from OSHI with OpenTelemetry's semantic-convention names: CPU utilization and
  * load, memory and swap, file systems, disk and network I/O, temperature where a sensor
  * answers, and this process's CPU and memory. OSHI starts lazily on the metrics thread; if it
  * cannot (no native access), host metrics are off and one debug line says why.
+ *
+ * <p>Disks, interfaces and file systems are listed by {@link HostInventory} (every few minutes),
+ * and only their counters are read at each collection: on Linux all disks' at once from
+ * {@code /proc/diskstats} (OSHI's {@link DiskStats}; asking OSHI disk by disk goes through udev),
+ * interfaces through OSHI, and file system space through the JDK's {@link java.nio.file.FileStore}.
  */
 public final class HostMetrics implements MetricSource {
+    /** Linux reports disk I/O in 512-byte sectors whatever the device's own sector size. */
+    private static final long DISKSTATS_SECTOR_BYTES = 512;
+
+    private final long inventoryRefreshNanos;
     private SystemInfo si;
+    private HostInventory inventory;
     private boolean failed;
     private long[] prevTicks;
     private OSProcess prevProcess;
+
+    public HostMetrics() {
+        this(HostInventory.REFRESH_NANOS);
+    }
+
+    /** With another interval between listings of disks, interfaces and file systems (tests). */
+    HostMetrics(long inventoryRefreshNanos) {
+        this.inventoryRefreshNanos = inventoryRefreshNanos;
+    }
 
     private boolean init() {
         if (si != null || failed) {
@@ -32,6 +52,7 @@ public final class HostMetrics implements MetricSource {
         }
         try {
             si = new SystemInfo();
+            inventory = new HostInventory(si.getHardware(), si.getOperatingSystem(), inventoryRefreshNanos);
             prevTicks = si.getHardware().getProcessor().getSystemCpuLoadTicks();
             return true;
         } catch (Throwable t) {
@@ -48,11 +69,12 @@ public final class HostMetrics implements MetricSource {
         }
         HardwareAbstractionLayer hw = si.getHardware();
         OperatingSystem os = si.getOperatingSystem();
+        inventory.refreshIfDue(System.nanoTime());
         part(() -> cpu(out, hw.getProcessor()));
         part(() -> memory(out, hw.getMemory()));
-        part(() -> fileSystems(out, os.getFileSystem()));
-        part(() -> disks(out, hw.getDiskStores()));
-        part(() -> network(out, hw.getNetworkIFs()));
+        part(() -> fileSystems(out));
+        part(() -> disks(out));
+        part(() -> network(out));
         part(() -> {
             double t = hw.getSensors().getCpuTemperature();
             if (t > 0 && !Double.isNaN(t)) {
@@ -110,15 +132,21 @@ public final class HostMetrics implements MetricSource {
         }
     }
 
-    private static void fileSystems(SeriesBuilder out, FileSystem fs) {
-        for (OSFileStore s : fs.getFileStores(true)) {
-            long total = s.getTotalSpace();
+    private void fileSystems(SeriesBuilder out) {
+        for (HostInventory.Mount m : inventory.mounts()) {
+            long total;
+            long free;
+            try {
+                total = m.store.getTotalSpace();
+                free = m.store.getUsableSpace();
+            } catch (IOException | RuntimeException e) {
+                continue; // unmounted since it was listed: gone from the next listing
+            }
             if (total <= 0) {
                 continue;
             }
-            long free = s.getUsableSpace();
-            String[] base = {"system.device", s.getVolume(), "system.filesystem.mountpoint", s.getMount(),
-                "system.filesystem.type", s.getType()};
+            String[] base = {"system.device", m.volume, "system.filesystem.mountpoint", m.mountPoint,
+                "system.filesystem.type", m.type};
             out.gauge("system.filesystem.usage", "By", "file system space", total - free, with(base, "used"));
             out.gauge("system.filesystem.usage", "By", "file system space", free, with(base, "free"));
             out.gauge("system.filesystem.utilization", "1", "file system space in use", (double) (total - free) / total,
@@ -133,23 +161,41 @@ public final class HostMetrics implements MetricSource {
         return l;
     }
 
-    private static void disks(SeriesBuilder out, List<HWDiskStore> disks) {
-        for (HWDiskStore d : disks) {
-            d.updateAttributes();
+    private void disks(SeriesBuilder out) {
+        Map<String, Map<DiskStats.IoStat, Long>> stats =
+                SystemInfo.getCurrentPlatform() == PlatformEnum.LINUX ? DiskStats.getDiskStats() : Map.of();
+        for (HWDiskStore d : inventory.disks()) {
             String dev = d.getName();
-            out.counter("system.disk.io", "By", "bytes read and written", d.getReadBytes(),
+            Map<DiskStats.IoStat, Long> st = stats.get(dev.startsWith("/dev/") ? dev.substring(5) : dev);
+            long readBytes;
+            long writeBytes;
+            long reads;
+            long writes;
+            if (st != null) {
+                readBytes = st.getOrDefault(DiskStats.IoStat.READS_SECTOR, 0L) * DISKSTATS_SECTOR_BYTES;
+                writeBytes = st.getOrDefault(DiskStats.IoStat.WRITES_SECTOR, 0L) * DISKSTATS_SECTOR_BYTES;
+                reads = st.getOrDefault(DiskStats.IoStat.READS, 0L);
+                writes = st.getOrDefault(DiskStats.IoStat.WRITES, 0L);
+            } else {
+                d.updateAttributes(); // not Linux, or a device /proc/diskstats does not name
+                readBytes = d.getReadBytes();
+                writeBytes = d.getWriteBytes();
+                reads = d.getReads();
+                writes = d.getWrites();
+            }
+            out.counter("system.disk.io", "By", "bytes read and written", readBytes,
                     "system.device", dev, "disk.io.direction", "read");
-            out.counter("system.disk.io", "By", "bytes read and written", d.getWriteBytes(),
+            out.counter("system.disk.io", "By", "bytes read and written", writeBytes,
                     "system.device", dev, "disk.io.direction", "write");
-            out.counter("system.disk.operations", "{operation}", "reads and writes", d.getReads(),
+            out.counter("system.disk.operations", "{operation}", "reads and writes", reads,
                     "system.device", dev, "disk.io.direction", "read");
-            out.counter("system.disk.operations", "{operation}", "reads and writes", d.getWrites(),
+            out.counter("system.disk.operations", "{operation}", "reads and writes", writes,
                     "system.device", dev, "disk.io.direction", "write");
         }
     }
 
-    private static void network(SeriesBuilder out, List<NetworkIF> ifs) {
-        for (NetworkIF n : ifs) {
+    private void network(SeriesBuilder out) {
+        for (NetworkIF n : inventory.networks()) {
             n.updateAttributes();
             String name = n.getName();
             out.counter("system.network.io", "By", "bytes received and sent", n.getBytesRecv(),

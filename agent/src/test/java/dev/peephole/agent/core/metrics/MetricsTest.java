@@ -78,4 +78,61 @@ class MetricsTest {
         assertThat(labels(net)).containsKeys("network.interface.name", "network.io.direction");
         System.out.println("host metric names: " + new java.util.TreeSet<>(names(s)));
     }
+
+    static List<MetricSeries> named(List<MetricSeries> s, String name) {
+        return s.stream().filter(m -> m.getName().equals(name)).collect(Collectors.toList());
+    }
+
+    @Test
+    void diskCountersAgreeWithOshisOwnReadingOfEachDisk() {
+        HostMetrics host = new HostMetrics();
+        List<oshi.hardware.HWDiskStore> disks = new oshi.SystemInfo().getHardware().getDiskStores();
+        assertThat(disks).as("OSHI lists a disk on this machine").isNotEmpty();
+        Map<String, Long> before = new java.util.HashMap<>();
+        for (oshi.hardware.HWDiskStore d : disks) {
+            before.put(d.getName(), d.getWriteBytes());
+        }
+        List<MetricSeries> io = named(collect(host), "system.disk.io");
+        for (oshi.hardware.HWDiskStore d : disks) {
+            d.updateAttributes();
+            MetricSeries written = io.stream().filter(m -> d.getName().equals(labels(m).get("system.device"))
+                    && "write".equals(labels(m).get("disk.io.direction"))).findFirst().orElseThrow();
+            // counters only grow: ours was read between OSHI's two readings of the same disk
+            assertThat((long) written.getPoints(0).getValue()).isBetween(before.get(d.getName()), d.getWriteBytes());
+            assertThat(written.getType()).isEqualTo(MetricType.METRIC_TYPE_COUNTER);
+        }
+        assertThat(named(collect(host), "system.disk.operations")).hasSize(2 * disks.size());
+    }
+
+    @Test
+    void rootFileSystemSpaceIsTheJdksReadingAndPseudoFileSystemsAreLeftOut() throws Exception {
+        List<MetricSeries> usage = named(collect(new HostMetrics()), "system.filesystem.usage");
+        long total = java.nio.file.Files.getFileStore(java.nio.file.Paths.get("/")).getTotalSpace();
+        double used = value(usage, "/", "used");
+        double free = value(usage, "/", "free");
+        assertThat(used + free).isBetween(0.5 * total, 1.0 * total); // free is what is usable, not reserved blocks
+        assertThat(usage).noneMatch(m -> "/proc".equals(labels(m).get("system.filesystem.mountpoint")));
+    }
+
+    private static double value(List<MetricSeries> usage, String mount, String state) {
+        return usage.stream().filter(m -> mount.equals(labels(m).get("system.filesystem.mountpoint"))
+                && state.equals(labels(m).get("system.filesystem.state"))).findFirst().orElseThrow()
+                .getPoints(0).getValue();
+    }
+
+    @Test
+    void listingDevicesAtEveryCollectionGivesTheSameSeriesAsListingThemOnce() {
+        HostMetrics listedOnce = new HostMetrics();
+        HostMetrics listedEachTime = new HostMetrics(0);
+        collect(listedOnce);
+        collect(listedEachTime);
+        for (int i = 0; i < 3; i++) {
+            assertThat(keys(collect(listedOnce))).isEqualTo(keys(collect(listedEachTime)));
+        }
+    }
+
+    private static Set<String> keys(List<MetricSeries> s) {
+        return s.stream().map(m -> m.getName() + new java.util.TreeMap<>(labels(m)))
+                .collect(Collectors.toCollection(java.util.TreeSet::new));
+    }
 }
