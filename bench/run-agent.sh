@@ -198,7 +198,7 @@ ROWS+=("peephole|$(peephole agentbench-demo-frames "127.0.0.1:${PORTS[1]}")")
 ROWS+=("peephole-sink|$(peephole agentbench-demo-frames-sink "127.0.0.1:$SINK_PORT")")
 [ -z "$BEFORE_AGENT_JAR" ] || ROWS+=("peephole-before-no-collector|$(peephole agentbench-demo-frames-before-nc "$NOWHERE" "log.level=error" "$BEFORE_AGENT_JAR")")
 ROWS+=("peephole-no-collector|$(peephole agentbench-demo-frames-nc "$NOWHERE" "log.level=error")")
-# No agent again, last in each round: its difference to "none" (first) is the noise floor of this
+# No agent again, listed last (the order turns each round): its difference to "none" is the noise floor of this
 # machine for the same JVM and frames, which a difference made by the agent has to exceed.
 ROWS+=("none-again|")
 if [ -n "${FRAMES_ROWS:-}" ]; then
@@ -213,11 +213,15 @@ PACE=${DEMO_PACE_FPS:-50}
 PACES=0
 [ "$PACE" = 0 ] || PACES="0 $PACE"
 # Round-robin: every row once per round, so a slow minute on this shared machine lands on all
-# rows alike, and each row is compared with the "none" of its own round.
+# rows alike, and each row is compared with the "none" of its own round. The order turns by one
+# row each round (round 2 starts with the second row, ...): runs later in a round came out slower
+# (none-again, last, had its p50 1 % above none, first, in two runs), and rotating spreads that
+# over every row instead of charging it to the rows after none.
 declare -A FAST PACED
 for pace in $PACES; do
   for r in $(seq 1 "$ROUNDS"); do
-    for row in "${ROWS[@]}"; do
+    for i in $(seq 0 $((${#ROWS[@]} - 1))); do
+      row=${ROWS[$(((i + r - 1) % ${#ROWS[@]}))]}
       name=${row%%|*}; arg=${row#*|}
       echo "-- $name, round $r, $([ "$pace" = 0 ] && echo "as fast as they go" || echo "paced at $pace/s") (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
       out=$(frames "$pace" "$name" "$r" "$arg"); echo "$out" >&2
