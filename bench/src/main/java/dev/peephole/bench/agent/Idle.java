@@ -11,13 +11,12 @@ public final class Idle {
 
     public static void main(String[] args) throws InterruptedException {
         long seconds = 3600;
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (args[i].equals("--seconds")) {
-                seconds = Long.parseLong(args[i + 1]);
-            } else {
-                System.err.println("usage: Idle [--seconds 3600]");
-                System.exit(2);
-            }
+        if (args.length == 2 && args[0].equals("--seconds") && args[1].matches("[0-9]{1,9}")) {
+            seconds = Long.parseLong(args[1]);
+        } else if (args.length != 0) {
+            // a lone, unknown or malformed argument is an error, not silently the default
+            System.err.println("usage: Idle [--seconds 3600]");
+            System.exit(2);
         }
         System.out.println("idle");
         Thread.sleep(seconds * 1000);
