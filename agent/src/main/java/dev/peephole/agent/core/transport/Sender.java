@@ -344,13 +344,20 @@ public final class Sender {
 
     private void finalFlush() {
         long deadline = flushDeadline;
+        boolean attempted = false;
         while (System.nanoTime() - deadline < 0) {
             Stream s = stream;
             if (s == null || !s.open) {
                 if (s != null) {
                     streamEnded(s, System.nanoTime());
                 }
-                // one quick attempt: the collector may just have come back
+                // One quick attempt: the collector may just have come back. Only one: a stream to a
+                // collector that is away fails a moment after it opens, and retrying that every pass
+                // would spin through connects until the deadline instead of letting the JVM exit.
+                if (attempted) {
+                    break;
+                }
+                attempted = true;
                 s = openStream(System.nanoTime());
                 if (s == null) {
                     break;

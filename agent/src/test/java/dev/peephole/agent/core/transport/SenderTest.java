@@ -195,6 +195,32 @@ class SenderTest {
         }
     }
 
+    @Test
+    void withoutACollectorTheFinalFlushTriesOnceAndReturns() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Sender.Options o = options(port);
+        o.reconnectInitial = Duration.ofSeconds(5); // the sender's own loop does not try again during the test
+        o.reconnectMax = Duration.ofSeconds(5);
+        Buffer buffer = new Buffer(100, 100, 10);
+        Sender sender = new Sender(o, buffer, identity(), s -> { });
+        sender.start();
+        for (int i = 0; i < 10; i++) {
+            buffer.offerSeries(point(i));
+        }
+        await(() -> sender.connects.get() >= 1 && !sender.isConnected());
+        Thread.sleep(200); // the first stream has failed; the loop's next attempt would wait 3.75 s or more
+        long before = sender.connects.get();
+        long t0 = System.nanoTime();
+        sender.shutdown(Duration.ofSeconds(2));
+        long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+        assertThat(sender.connects.get() - before).as("stream opens during the final flush").isLessThanOrEqualTo(1);
+        assertThat(took).as("final flush with no collector, ms").isLessThan(3000);
+        assertThat(sender.unackedBatches()).isPositive();
+    }
+
     static void await(java.util.function.BooleanSupplier cond) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!cond.getAsBoolean()) {
