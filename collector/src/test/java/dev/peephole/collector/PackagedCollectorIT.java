@@ -30,39 +30,45 @@ class PackagedCollectorIT {
     void theJarStartsOnItsEmbeddedDatabaseAndStopsCleanly() throws Exception {
         Path jar = Path.of("target", "peephole-collector.jar").toAbsolutePath();
         assertThat(jar).exists();
-        int httpPort;
-        int grpcPort;
-        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
-            httpPort = a.getLocalPort();
-            grpcPort = b.getLocalPort();
-        }
-        Path log = dir.resolve("collector.log");
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("PEEPHOLE_HTTP_PORT", Integer.toString(httpPort));
-        pb.environment().put("PEEPHOLE_GRPC_PORT", Integer.toString(grpcPort));
-        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
-            pb.environment().put("PEEPHOLE_OTLP_GRPC_PORT", Integer.toString(a.getLocalPort()));
-            pb.environment().put("PEEPHOLE_OTLP_HTTP_PORT", Integer.toString(b.getLocalPort()));
-        }
-        pb.environment().put("PEEPHOLE_DATA_DIR", dir.resolve("data").toString());
-        pb.environment().remove("PEEPHOLE_ADMIN_PASSWORD");
-        pb.environment().remove("PEEPHOLE_AGENT_TOKEN");
-        Process p = pb.start();
+        // The ports are picked free and released before the collector binds them, so another socket
+        // on this machine (an ephemeral client port) can take one in between: only that failure is
+        // started again, on fresh ports and a fresh data directory (the password is printed once).
+        Process p = null;
+        Path log = null;
+        Path data = null;
+        int httpPort = 0;
         HttpClient http = HttpClient.newHttpClient();
-        try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            int status = -1;
-            while (System.nanoTime() < deadline && status != 200) {
-                try {
-                    status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready")).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode();
-                } catch (java.io.IOException notYet) {
-                    Thread.sleep(300);
-                }
+        for (int attempt = 1; ; attempt++) {
+            int grpcPort;
+            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+                httpPort = a.getLocalPort();
+                grpcPort = b.getLocalPort();
             }
-            assertThat(status).as(Files.readString(log)).isEqualTo(200);
-
+            data = dir.resolve("data-" + attempt);
+            log = dir.resolve("collector-" + attempt + ".log");
+            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().put("PEEPHOLE_HTTP_PORT", Integer.toString(httpPort));
+            pb.environment().put("PEEPHOLE_GRPC_PORT", Integer.toString(grpcPort));
+            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
+                pb.environment().put("PEEPHOLE_OTLP_GRPC_PORT", Integer.toString(a.getLocalPort()));
+                pb.environment().put("PEEPHOLE_OTLP_HTTP_PORT", Integer.toString(b.getLocalPort()));
+            }
+            pb.environment().put("PEEPHOLE_DATA_DIR", data.toString());
+            pb.environment().remove("PEEPHOLE_ADMIN_PASSWORD");
+            pb.environment().remove("PEEPHOLE_AGENT_TOKEN");
+            p = pb.start();
+            int status = awaitReady(p, http, httpPort);
+            if (status == 200) {
+                break;
+            }
+            boolean portTaken = !p.isAlive() && Files.readString(log).contains("Address already in use");
+            p.destroyForcibly();
+            if (!portTaken || attempt == 3) {
+                assertThat(status).as(Files.readString(log)).isEqualTo(200);
+            }
+        }
+        try {
             // The generated admin password is printed once and works.
             Matcher m = Pattern.compile("user 'admin', password '([^']+)'").matcher(Files.readString(log));
             assertThat(m.find()).as("admin password printed").isTrue();
@@ -71,7 +77,7 @@ class PackagedCollectorIT {
                     .header("Authorization", Http.basic("admin", m.group(1))).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(users.statusCode()).isEqualTo(200);
 
-            Path token = dir.resolve("data/agent-token");
+            Path token = data.resolve("agent-token");
             assertThat(token).exists();
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(token))).isEqualTo("rw-------");
         } finally {
@@ -79,6 +85,24 @@ class PackagedCollectorIT {
             assertThat(p.waitFor(15, TimeUnit.SECONDS)).as("SIGTERM: exit within 15 s").isTrue();
             p.destroyForcibly();
         }
-        assertThat(dir.resolve("data/postgres/postmaster.pid")).doesNotExist();
+        assertThat(data.resolve("postgres/postmaster.pid")).doesNotExist();
+    }
+
+    /** Polls /ready for up to 120 s, or until the collector exits; the last status, -1 if none came. */
+    private static int awaitReady(Process p, HttpClient http, int httpPort) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        int status = -1;
+        while (System.nanoTime() < deadline && status != 200 && p.isAlive()) {
+            try {
+                status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (java.io.IOException notYet) {
+                status = -1;
+            }
+            if (status != 200) {
+                Thread.sleep(300);
+            }
+        }
+        return status;
     }
 }
