@@ -2,7 +2,7 @@ package dev.peephole.collector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
+import dev.peephole.collector.support.FreePorts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,44 +30,25 @@ class PackagedCollectorIT {
     void theJarStartsOnItsEmbeddedDatabaseAndStopsCleanly() throws Exception {
         Path jar = Path.of("target", "peephole-collector.jar").toAbsolutePath();
         assertThat(jar).exists();
-        // The ports are picked free and released before the collector binds them, so another socket
-        // on this machine (an ephemeral client port) can take one in between: only that failure is
-        // started again, on fresh ports and a fresh data directory (the password is printed once).
-        Process p = null;
-        Path log = null;
-        Path data = null;
-        int httpPort = 0;
+        int httpPort = FreePorts.next();
+        Path data = dir.resolve("data");
+        Path log = dir.resolve("collector.log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("PEEPHOLE_HTTP_PORT", Integer.toString(httpPort));
+        pb.environment().put("PEEPHOLE_GRPC_PORT", Integer.toString(FreePorts.next()));
+        pb.environment().put("PEEPHOLE_OTLP_GRPC_PORT", Integer.toString(FreePorts.next()));
+        pb.environment().put("PEEPHOLE_OTLP_HTTP_PORT", Integer.toString(FreePorts.next()));
+        pb.environment().put("PEEPHOLE_DATA_DIR", data.toString());
+        pb.environment().remove("PEEPHOLE_ADMIN_PASSWORD");
+        pb.environment().remove("PEEPHOLE_AGENT_TOKEN");
+        Process p = pb.start();
         HttpClient http = HttpClient.newHttpClient();
-        for (int attempt = 1; ; attempt++) {
-            int grpcPort;
-            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
-                httpPort = a.getLocalPort();
-                grpcPort = b.getLocalPort();
-            }
-            data = dir.resolve("data-" + attempt);
-            log = dir.resolve("collector-" + attempt + ".log");
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(log.toFile());
-            pb.environment().put("PEEPHOLE_HTTP_PORT", Integer.toString(httpPort));
-            pb.environment().put("PEEPHOLE_GRPC_PORT", Integer.toString(grpcPort));
-            try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
-                pb.environment().put("PEEPHOLE_OTLP_GRPC_PORT", Integer.toString(a.getLocalPort()));
-                pb.environment().put("PEEPHOLE_OTLP_HTTP_PORT", Integer.toString(b.getLocalPort()));
-            }
-            pb.environment().put("PEEPHOLE_DATA_DIR", data.toString());
-            pb.environment().remove("PEEPHOLE_ADMIN_PASSWORD");
-            pb.environment().remove("PEEPHOLE_AGENT_TOKEN");
-            p = pb.start();
-            int status = awaitReady(p, http, httpPort);
-            if (status == 200) {
-                break;
-            }
-            boolean portTaken = !p.isAlive() && Files.readString(log).contains("Address already in use");
+        int status = awaitReady(p, http, httpPort);
+        if (status != 200) {
             p.destroyForcibly();
-            if (!portTaken || attempt == 3) {
-                assertThat(status).as(Files.readString(log)).isEqualTo(200);
-            }
         }
+        assertThat(status).as(Files.readString(log)).isEqualTo(200);
         try {
             // The generated admin password is printed once and works.
             Matcher m = Pattern.compile("user 'admin', password '([^']+)'").matcher(Files.readString(log));

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peephole.collector.support.FreePorts;
 import dev.peephole.collector.support.Http;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -81,10 +81,7 @@ class PackagedSettingsIT {
         // notification beans are made, after the embedded PostgreSQL has started
         Path notify = Files.writeString(dir.resolve("notify.yml"), "route: [\n");
         Path data = dir.resolve("failing-data");
-        int httpPort;
-        try (ServerSocket a = new ServerSocket(0)) {
-            httpPort = a.getLocalPort();
-        }
+        int httpPort = FreePorts.next();
         Path out = dir.resolve("failing.log");
         Process p = run(out, Map.of("PEEPHOLE_NOTIFY_CONFIG", notify.toString(), "PEEPHOLE_DATA_DIR", data.toString(),
                 "PEEPHOLE_HTTP_PORT", Integer.toString(httpPort), "PEEPHOLE_GRPC_PORT", "0",
@@ -103,12 +100,8 @@ class PackagedSettingsIT {
         String adminPassword = "it-admin-Secret-1";
         String agentToken = "it-agent-Secret-2";
         String dbPassword = "it-db-Secret-3";
-        int httpPort;
-        int grpcPort;
-        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0)) {
-            httpPort = a.getLocalPort();
-            grpcPort = b.getLocalPort();
-        }
+        int httpPort = FreePorts.next();
+        int grpcPort = FreePorts.next();
         Map<String, String> env = new HashMap<>();
         env.put("PEEPHOLE_HTTP_PORT", Integer.toString(httpPort));
         env.put("PEEPHOLE_GRPC_PORT", Integer.toString(grpcPort));

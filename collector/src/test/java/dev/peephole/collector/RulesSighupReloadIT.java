@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peephole.collector.support.FreePorts;
 import dev.peephole.collector.support.Http;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,19 +49,7 @@ class RulesSighupReloadIT {
         Path rulesFile = dir.resolve("rules.yml");
         Files.writeString(rulesFile, rules("SighupAlpha"));
         FileTime written = Files.getLastModifiedTime(rulesFile);
-        int[] ports = new int[4];
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < ports.length; i++) {
-                ServerSocket s = new ServerSocket(0);
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
+        int[] ports = {FreePorts.next(), FreePorts.next(), FreePorts.next(), FreePorts.next()};
         Path log = dir.resolve("collector.log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(log.toFile());

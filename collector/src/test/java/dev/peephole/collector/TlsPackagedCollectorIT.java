@@ -3,12 +3,12 @@ package dev.peephole.collector;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.peephole.collector.support.FreePorts;
 import dev.peephole.collector.support.TestAgent;
 import dev.peephole.collector.support.TestCertificates;
 import dev.peephole.proto.v1.CollectorMessage;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,17 +35,10 @@ class TlsPackagedCollectorIT {
         assertThat(jar).exists();
         TestCertificates.Ca ca = TestCertificates.ca(dir, "it");
         TestCertificates.Server files = TestCertificates.server(dir, "collector", ca);
-        int httpPort;
-        int grpcPort;
-        int otlpGrpc;
-        int otlpHttp;
-        try (ServerSocket a = new ServerSocket(0); ServerSocket b = new ServerSocket(0);
-             ServerSocket c = new ServerSocket(0); ServerSocket d = new ServerSocket(0)) {
-            httpPort = a.getLocalPort();
-            grpcPort = b.getLocalPort();
-            otlpGrpc = c.getLocalPort();
-            otlpHttp = d.getLocalPort();
-        }
+        int httpPort = FreePorts.next();
+        int grpcPort = FreePorts.next();
+        int otlpGrpc = FreePorts.next();
+        int otlpHttp = FreePorts.next();
         Path log = dir.resolve("collector.log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString()).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -137,20 +137,53 @@ public final class CollectorProcess implements AutoCloseable {
     }
 
     /**
-     * A port nothing listens on now and that this JVM has not handed out before. The kernel may give the
-     * same ephemeral port to two ServerSocket(0) calls in a row once the first is closed; a collector
-     * given one port for both HTTP and gRPC fails to start (seen once in CI: its gRPC server took the
-     * port first and answered the readiness probe).
+     * A port nothing listens on now and that this JVM has not handed out before, taken below the
+     * kernel's ephemeral range ({@code net.ipv4.ip_local_port_range}). A port from
+     * {@code new ServerSocket(0)} lies in that range, where every outgoing connection also gets its
+     * port: released before the collector binds it, it can be taken in between ("Address already in
+     * use", seen in CI), and the kernel may give the same one to two calls in a row (a collector given
+     * one port for HTTP and gRPC, also seen). Below the range only an explicit bind takes a port.
+     * The collector module's tests pick theirs the same way ({@code support.FreePorts}); the two
+     * modules share no test code.
      */
     public static int freePort() throws IOException {
         synchronized (HANDED_OUT) {
-            while (true) {
-                try (ServerSocket s = new ServerSocket(0)) {
-                    if (HANDED_OUT.add(s.getLocalPort())) {
-                        return s.getLocalPort();
+            int ephemeralLow = ephemeralLow();
+            if (ephemeralLow - 10_000 < 1_000) { // an unusual range: take the kernel's pick
+                while (true) {
+                    try (ServerSocket s = new ServerSocket(0)) {
+                        if (HANDED_OUT.add(s.getLocalPort())) {
+                            return s.getLocalPort();
+                        }
                     }
                 }
             }
+            for (int tries = 0; tries < 1_000; tries++) {
+                int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(10_000, ephemeralLow);
+                if (!HANDED_OUT.contains(port) && bindable(port)) {
+                    HANDED_OUT.add(port);
+                    return port;
+                }
+            }
+            throw new IOException("no free port between 10000 and " + ephemeralLow);
+        }
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket s = new ServerSocket(port)) {
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
+    }
+
+    /** The first port of Linux's ephemeral range; 32768 (its default) when it cannot be read. */
+    private static int ephemeralLow() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim();
+            return Integer.parseInt(range.split("\\s+")[0]);
+        } catch (IOException | RuntimeException unreadable) {
+            return 32_768;
         }
     }
 

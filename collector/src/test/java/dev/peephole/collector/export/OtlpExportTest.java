@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.peephole.collector.grpc.AgentGrpcServer;
+import dev.peephole.collector.support.FreePorts;
 import dev.peephole.collector.support.Http;
 import dev.peephole.collector.support.TestAgent;
 import dev.peephole.collector.support.TestDatabase;
@@ -18,7 +19,6 @@ import dev.peephole.proto.v1.SpanKind;
 import dev.peephole.proto.v1.StatusCode;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -334,10 +334,7 @@ class OtlpExportTest {
 
     @Test
     void aDeadReceiverNeverHoldsIngestBackDropsAreCountedAndSpansFlowWhenItReturns() throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         EmbeddedServer server = collector(Map.of(
                 "peephole.otlp.export.endpoint", "http://127.0.0.1:" + port,
                 "peephole.otlp.export.queue.size", 30,

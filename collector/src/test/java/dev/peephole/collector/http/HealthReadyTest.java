@@ -2,9 +2,9 @@ package dev.peephole.collector.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.peephole.collector.support.FreePorts;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,10 +52,7 @@ class HealthReadyTest {
 
     @Test
     void readyIs503NamingTheDatabaseWhenItCannotBeReached() throws Exception {
-        int closedPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closedPort = s.getLocalPort();
-        }
+        int closedPort = FreePorts.next();
         Map<String, Object> props = Map.of(
                 "peephole.data.dir", dataDir.toString(),
                 "peephole.db.url", "jdbc:postgresql://127.0.0.1:" + closedPort + "/postgres",

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peephole.collector.Application;
 import dev.peephole.collector.grpc.AgentGrpcServer;
+import dev.peephole.collector.support.FreePorts;
 import dev.peephole.collector.support.TestAgent;
 import dev.peephole.proto.v1.Batch;
 import dev.peephole.proto.v1.CollectorMessage;
@@ -11,7 +12,6 @@ import io.grpc.Status;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +41,7 @@ class IngestFaultsTest {
 
     @Test
     void whileTheDatabaseIsDownNothingIsAcknowledgedAndEverythingIsStoredWhenItReturns() throws Exception {
-        int pgPort = freePort();
+        int pgPort = FreePorts.next();
         Path pgData = dir.resolve("pg");
         EmbeddedPostgres pg = startPostgres(pgData, pgPort);
         Map<String, Object> props = new HashMap<>();
@@ -100,8 +100,8 @@ class IngestFaultsTest {
 
     @Test
     void sigtermAcknowledgesBatchesInHandStopsTheEmbeddedDatabaseAndExitsWithin15Seconds() throws Exception {
-        int httpPort = freePort();
-        int grpcPort = freePort();
+        int httpPort = FreePorts.next();
+        int grpcPort = FreePorts.next();
         Path dataDir = dir.resolve("data");
         ProcessBuilder pb = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -111,8 +111,8 @@ class IngestFaultsTest {
                 .redirectOutput(dir.resolve("collector.log").toFile());
         pb.environment().put("PEEPHOLE_HTTP_PORT", Integer.toString(httpPort));
         pb.environment().put("PEEPHOLE_GRPC_PORT", Integer.toString(grpcPort));
-        pb.environment().put("PEEPHOLE_OTLP_GRPC_PORT", Integer.toString(freePort()));
-        pb.environment().put("PEEPHOLE_OTLP_HTTP_PORT", Integer.toString(freePort()));
+        pb.environment().put("PEEPHOLE_OTLP_GRPC_PORT", Integer.toString(FreePorts.next()));
+        pb.environment().put("PEEPHOLE_OTLP_HTTP_PORT", Integer.toString(FreePorts.next()));
         pb.environment().put("PEEPHOLE_DATA_DIR", dataDir.toString());
         pb.environment().put("PEEPHOLE_AGENT_TOKEN", TOKEN);
         Process collector = pb.start();
@@ -201,18 +201,4 @@ class IngestFaultsTest {
         throw new AssertionError(uri + " answered " + last + ", expected " + expected);
     }
 
-    /** Never the same port twice: two ServerSocket(0) calls in a row may be given one port. */
-    private static int freePort() throws Exception {
-        synchronized (HANDED_OUT) {
-            while (true) {
-                try (ServerSocket s = new ServerSocket(0)) {
-                    if (HANDED_OUT.add(s.getLocalPort())) {
-                        return s.getLocalPort();
-                    }
-                }
-            }
-        }
-    }
-
-    private static final Set<Integer> HANDED_OUT = new HashSet<>();
 }

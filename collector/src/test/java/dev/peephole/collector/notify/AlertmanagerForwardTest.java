@@ -6,10 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peephole.collector.notify.config.ConfigLoader;
 import dev.peephole.collector.notify.config.NotifyRouting;
+import dev.peephole.collector.support.FreePorts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.File;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,10 +54,7 @@ class AlertmanagerForwardTest {
     @BeforeAll
     static void start() throws Exception {
         String bin = binary();
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         Path config = dir.resolve("alertmanager.yml");
         Files.writeString(config, "route:\n  receiver: blackhole\nreceivers:\n  - name: blackhole\n");
         Path data = Files.createDirectory(dir.resolve("data"));

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.peephole.collector.grpc.AgentGrpcServer;
+import dev.peephole.collector.support.FreePorts;
 import dev.peephole.collector.support.Http;
 import dev.peephole.collector.support.TestAgent;
 import dev.peephole.collector.support.TestDatabase;
@@ -78,9 +79,7 @@ class ProbesAndStatusTest {
         target.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         target.start();
         openPort = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-        try (ServerSocket s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = s.getLocalPort();
-        }
+        closedPort = FreePorts.next();
         // A rule file: not a probe file, left alone.
         Files.writeString(rulesDir.resolve("alerts.yml"), "groups:\n  - name: g\n    rules: []\n");
         writeProbes("""

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.peephole.collector.grpc.AgentGrpcServer;
 import dev.peephole.collector.support.DoorbellAgentData;
+import dev.peephole.collector.support.FreePorts;
 import dev.peephole.collector.support.Http;
 import dev.peephole.collector.support.TestAgent;
 import dev.peephole.collector.support.TestDatabase;
@@ -19,8 +20,6 @@ import dev.peephole.proto.v1.NumberPoint;
 import io.micronaut.context.ApplicationContext;
 import io.micronaut.runtime.server.EmbeddedServer;
 import java.io.File;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -128,10 +127,7 @@ class PrometheusScrapeTest {
         Path configFile = dir.resolve("prometheus.yml");
         new YAMLMapper().writeValue(configFile.toFile(), config);
         Path data = Files.createDirectory(dir.resolve("tsdb"));
-        int port;
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = FreePorts.next();
         Path log = dir.resolve("prometheus.log");
         prometheus = new ProcessBuilder(bin, "--config.file=" + configFile, "--storage.tsdb.path=" + data,
                 "--web.listen-address=127.0.0.1:" + port)
