@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,7 +45,7 @@ class PackagedCollectorIT {
         pb.environment().remove("PEEPHOLE_AGENT_TOKEN");
         Process p = pb.start();
         HttpClient http = HttpClient.newHttpClient();
-        int status = awaitReady(p, http, httpPort);
+        int status = Http.awaitReady(p, http, URI.create("http://127.0.0.1:" + httpPort + "/ready"), Duration.ofSeconds(120));
         if (status != 200) {
             p.destroyForcibly();
         }
@@ -67,23 +68,5 @@ class PackagedCollectorIT {
             p.destroyForcibly();
         }
         assertThat(data.resolve("postgres/postmaster.pid")).doesNotExist();
-    }
-
-    /** Polls /ready for up to 120 s, or until the collector exits; the last status, -1 if none came. */
-    private static int awaitReady(Process p, HttpClient http, int httpPort) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        int status = -1;
-        while (System.nanoTime() < deadline && status != 200 && p.isAlive()) {
-            try {
-                status = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/ready")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode();
-            } catch (java.io.IOException notYet) {
-                status = -1;
-            }
-            if (status != 200) {
-                Thread.sleep(300);
-            }
-        }
-        return status;
     }
 }

@@ -12,6 +12,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -114,16 +115,7 @@ class PackagedSettingsIT {
         HttpClient http = HttpClient.newHttpClient();
         String base = "http://127.0.0.1:" + httpPort;
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-            int status = -1;
-            while (System.nanoTime() < deadline && status != 200) {
-                try {
-                    status = http.send(HttpRequest.newBuilder(URI.create(base + "/ready")).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode();
-                } catch (java.io.IOException notYet) {
-                    Thread.sleep(300);
-                }
-            }
+            int status = Http.awaitReady(p, http, URI.create(base + "/ready"), Duration.ofSeconds(120));
             assertThat(status).as(Files.readString(log)).isEqualTo(200);
             HttpResponse<String> config = http.send(HttpRequest.newBuilder(URI.create(base + "/api/v1/config"))
                     .header("Authorization", Http.basic("admin", adminPassword)).build(), HttpResponse.BodyHandlers.ofString());

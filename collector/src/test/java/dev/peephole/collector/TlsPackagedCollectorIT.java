@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.peephole.collector.support.FreePorts;
+import dev.peephole.collector.support.Http;
 import dev.peephole.collector.support.TestAgent;
 import dev.peephole.collector.support.TestCertificates;
 import dev.peephole.proto.v1.CollectorMessage;
@@ -54,16 +55,7 @@ class TlsPackagedCollectorIT {
         Process p = pb.start();
         HttpClient https = HttpClient.newBuilder().sslContext(ca.sslContext()).connectTimeout(Duration.ofSeconds(10)).build();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-            int status = -1;
-            while (System.nanoTime() < deadline && status != 200 && p.isAlive()) {
-                try {
-                    status = https.send(HttpRequest.newBuilder(URI.create("https://localhost:" + httpPort + "/ready")).build(),
-                            HttpResponse.BodyHandlers.discarding()).statusCode();
-                } catch (java.io.IOException notYet) {
-                    Thread.sleep(300);
-                }
-            }
+            int status = Http.awaitReady(p, https, URI.create("https://localhost:" + httpPort + "/ready"), Duration.ofSeconds(180));
             assertThat(status).as(Files.readString(log)).isEqualTo(200);
             HttpResponse<String> health = https.send(HttpRequest.newBuilder(
                     URI.create("https://localhost:" + httpPort + "/health")).build(), HttpResponse.BodyHandlers.ofString());

@@ -18,6 +18,28 @@ public final class Http {
         this.server = server;
     }
 
+    /**
+     * Polls {@code ready} (a collector's {@code /ready}) until it answers 200, the timeout passes or the
+     * process exits (a collector that failed to start is not waited for); the last status, -1 if none
+     * came.
+     */
+    public static int awaitReady(Process process, HttpClient client, URI ready, java.time.Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int status = -1;
+        while (System.nanoTime() < deadline && status != 200 && process.isAlive()) {
+            try {
+                status = client.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+            } catch (java.io.IOException notYet) {
+                status = -1;
+            }
+            if (status != 200) {
+                Thread.sleep(300);
+            }
+        }
+        return status;
+    }
+
     public static String basic(String user, String password) {
         return "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     }
