@@ -93,10 +93,10 @@ public final class AgentMain {
      *
      * <p>Deliberately not parallel capable. A parallel-capable loader keeps a lock object per class
      * name it was ever asked for, for the life of the JVM, and so does the platform loader for every
-     * name delegated to it: about 6,500 names each here, some 40,000 objects of the app's old
-     * generation that every concurrent GC cycle marks again. One lock on the loader costs nothing
-     * after start-up, when the agent's classes are loaded. It cannot deadlock: no other loader
-     * delegates to this one, and this one only delegates to the platform loader.
+     * name delegated to it: about 6,500 names each in the doorbell demo, where dropping both maps
+     * left 21,000 fewer objects in the app's heap for as long as it runs. One lock on the loader
+     * costs nothing after start-up, when the agent's classes are loaded. It cannot deadlock: no
+     * other loader delegates to this one, and this one only delegates to the platform loader.
      */
     static final class AgentClassLoader extends URLClassLoader {
         /** Packages only the nested jar holds (JNA is not relocated: its native code names its classes). */
