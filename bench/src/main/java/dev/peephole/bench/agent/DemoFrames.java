@@ -243,8 +243,11 @@ public final class DemoFrames {
         java.nio.file.Files.writeString(file, out);
     }
 
+    /** The JFR event name of {@link FrameEvent}. */
+    static final String FRAME_EVENT = "dev.peephole.bench.Frame";
+
     /** One measured frame, for lining frames up with a JFR recording's other events. */
-    @Name("dev.peephole.bench.Frame")
+    @Name(FRAME_EVENT)
     @Label("Frame")
     @Category("Peephole bench")
     @StackTrace(false)

@@ -51,7 +51,7 @@ public final class FrameTail {
                 RecordedEvent e = rf.readEvent();
                 String n = e.getEventType().getName();
                 switch (n) {
-                    case "dev.peephole.bench.Frame" -> frames.add(new Frame(ns(e.getStartTime()), ns(e.getEndTime()), e.getLong("cpuNanos")));
+                    case DemoFrames.FRAME_EVENT -> frames.add(new Frame(ns(e.getStartTime()), ns(e.getEndTime()), e.getLong("cpuNanos")));
                     case "jdk.GCPhasePause" -> pauses.add(new Iv(ns(e.getStartTime()), ns(e.getEndTime()), "gc:" + e.getString("name")));
                     case "jdk.SafepointBegin" -> pauses.add(new Iv(ns(e.getStartTime()), ns(e.getEndTime()), "safepoint"));
                     case "jdk.ExecuteVMOperation" -> {

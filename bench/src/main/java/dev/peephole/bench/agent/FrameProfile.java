@@ -1,0 +1,174 @@
+package dev.peephole.bench.agent;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordedFrame;
+import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordedThread;
+import jdk.jfr.consumer.RecordingFile;
+
+/**
+ * What the frame thread spends its CPU on, side by side for several recordings of
+ * {@code DemoFrames} (e.g. without and with an agent): from each JFR recording's execution
+ * samples of the {@code main} thread, the share of samples with agent code anywhere on the stack
+ * (the agent's woven advice, its dispatcher, the OpenTelemetry SDK it calls), and per method the
+ * share of samples where it is the top frame (self) and anywhere on the stack (inclusive).
+ * Equal app-method shares with and without an agent mean the app's code is not compiled or run
+ * differently; the agent share is what the agent's own code costs the frame thread. With
+ * {@code DemoFrames --frame-cpu 1} (its per-frame JFR events) only samples inside the measured
+ * frames count; otherwise the whole recording, warm-up included.
+ *
+ * <pre>
+ * java -cp peephole-bench.jar dev.peephole.bench.agent.FrameProfile none=a.jfr ours=b.jfr [--min 1.0]
+ * </pre>
+ * {@code --min}: list methods whose share reaches this percentage in any recording (default 1.0).
+ */
+public final class FrameProfile {
+    /** Stack frames of these packages are the agent's (relocated or not). */
+    static final String[] AGENT_PACKAGES = {"dev.peephole.agent.", "io.opentelemetry."};
+
+    private FrameProfile() {
+    }
+
+    /** One recording's main-thread samples. */
+    static final class Profile {
+        int samples;
+        int withAgent;
+        final Map<String, Integer> self = new HashMap<>();
+        final Map<String, Integer> inclusive = new HashMap<>();
+
+        double pct(int n) {
+            return samples == 0 ? 0 : 100.0 * n / samples;
+        }
+    }
+
+    static boolean isAgent(String method) {
+        for (String p : AGENT_PACKAGES) {
+            if (method.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    static Profile read(Path jfr) throws Exception {
+        return read(jfr, "main");
+    }
+
+    /** {@code thread}: the frame thread's Java name. */
+    static Profile read(Path jfr, String thread) throws Exception {
+        // the measured window: from the first to the last DemoFrames frame event, if there are any
+        Instant from = Instant.MIN;
+        Instant to = Instant.MAX;
+        try (RecordingFile f = new RecordingFile(jfr)) {
+            Instant first = null;
+            Instant last = null;
+            while (f.hasMoreEvents()) {
+                RecordedEvent e = f.readEvent();
+                if (e.getEventType().getName().equals(DemoFrames.FRAME_EVENT)) {
+                    first = first == null || e.getStartTime().isBefore(first) ? e.getStartTime() : first;
+                    last = last == null || e.getEndTime().isAfter(last) ? e.getEndTime() : last;
+                }
+            }
+            if (first != null) {
+                from = first;
+                to = last;
+            }
+        }
+        Profile p = new Profile();
+        try (RecordingFile f = new RecordingFile(jfr)) {
+            while (f.hasMoreEvents()) {
+                RecordedEvent e = f.readEvent();
+                if (!e.getEventType().getName().equals("jdk.ExecutionSample")
+                        || e.getStartTime().isBefore(from) || e.getStartTime().isAfter(to)) {
+                    continue;
+                }
+                RecordedThread t = e.getThread("sampledThread");
+                RecordedStackTrace st = e.getStackTrace();
+                if (t == null || !thread.equals(t.getJavaName()) || st == null || st.getFrames().isEmpty()) {
+                    continue;
+                }
+                List<String> methods = new ArrayList<>();
+                for (RecordedFrame fr : st.getFrames()) {
+                    methods.add(fr.getMethod().getType().getName() + "." + fr.getMethod().getName());
+                }
+                p.samples++;
+                p.self.merge(methods.get(0), 1, Integer::sum);
+                boolean agent = false;
+                for (String m : new HashSet<>(methods)) {
+                    p.inclusive.merge(m, 1, Integer::sum);
+                    agent |= isAgent(m);
+                }
+                if (agent) {
+                    p.withAgent++;
+                }
+            }
+        }
+        return p;
+    }
+
+    public static void main(String[] a) throws Exception {
+        Map<String, Profile> profiles = new LinkedHashMap<>();
+        double min = 1.0;
+        for (int i = 0; i < a.length; i++) {
+            if (a[i].equals("--min") && i + 1 < a.length) {
+                min = Double.parseDouble(a[++i]);
+            } else if (a[i].contains("=")) {
+                String[] kv = a[i].split("=", 2);
+                profiles.put(kv[0], read(Path.of(kv[1])));
+            } else {
+                profiles.clear();
+                break;
+            }
+        }
+        if (profiles.isEmpty()) {
+            System.err.println("usage: FrameProfile NAME=recording.jfr [NAME=recording.jfr ...] [--min 1.0]");
+            System.exit(2);
+        }
+        StringBuilder head = new StringBuilder("| |");
+        StringBuilder rule = new StringBuilder("| --- |");
+        for (String n : profiles.keySet()) {
+            head.append(' ').append(n).append(" |");
+            rule.append(" ---: |");
+        }
+        System.out.println(head);
+        System.out.println(rule);
+        row("main-thread samples", profiles, p -> String.valueOf(p.samples));
+        row("agent code on the stack, % of samples", profiles, p -> String.format("%.2f", p.pct(p.withAgent)));
+        table("self", profiles, p -> p.self, min);
+        table("inclusive", profiles, p -> p.inclusive, min);
+    }
+
+    private static void table(String kind, Map<String, Profile> profiles,
+                              java.util.function.Function<Profile, Map<String, Integer>> counts, double min) {
+        Set<String> methods = new HashSet<>();
+        for (Profile p : profiles.values()) {
+            counts.apply(p).forEach((m, n) -> {
+                if (p.pct(n) >= min) {
+                    methods.add(m);
+                }
+            });
+        }
+        Profile first = profiles.values().iterator().next();
+        methods.stream()
+                .sorted((x, y) -> Integer.compare(counts.apply(first).getOrDefault(y, 0), counts.apply(first).getOrDefault(x, 0)))
+                .forEach(m -> row(m + " (" + kind + " %)", profiles,
+                        p -> String.format("%.2f", p.pct(counts.apply(p).getOrDefault(m, 0)))));
+    }
+
+    private static void row(String label, Map<String, Profile> profiles, java.util.function.Function<Profile, String> cell) {
+        StringBuilder sb = new StringBuilder("| ").append(label).append(" |");
+        for (Profile p : profiles.values()) {
+            sb.append(' ').append(cell.apply(p)).append(" |");
+        }
+        System.out.println(sb);
+    }
+}

@@ -1,0 +1,77 @@
+package dev.peephole.bench.agent;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import jdk.jfr.Recording;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FrameProfileTest {
+    static volatile long sink;
+
+    /** Busy for {@code ms}: a method name the profile can be checked for. */
+    static void spinOutsideFrames(long ms) {
+        long end = System.nanoTime() + ms * 1_000_000;
+        long h = 1;
+        while (System.nanoTime() < end) {
+            h += Long.toString(h * 31 + 7).hashCode(); // calls and allocation: frames JFR can walk
+        }
+        sink = h;
+    }
+
+    static void spinInsideFrames(long ms) {
+        long end = System.nanoTime() + ms * 1_000_000;
+        long h = 1;
+        while (System.nanoTime() < end) {
+            h += Long.toString(h * 17 + 3).hashCode();
+        }
+        sink = h;
+    }
+
+    @Test
+    void countsOnlyTheFrameThreadsSamplesInsideTheMeasuredFrames(@TempDir Path dir) throws Exception {
+        Path jfr = dir.resolve("r.jfr");
+        try (Recording r = new Recording()) {
+            r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
+            r.enable(DemoFrames.FRAME_EVENT);
+            r.start();
+            Thread frames = new Thread(() -> {
+                spinOutsideFrames(600); // warm-up: before the first frame, not counted
+                for (int i = 0; i < 20; i++) {
+                    DemoFrames.FrameEvent e = new DemoFrames.FrameEvent();
+                    e.begin();
+                    spinInsideFrames(40);
+                    e.end();
+                    e.index = i;
+                    e.commit();
+                }
+            }, "frames-under-test");
+            Thread other = new Thread(() -> spinOutsideFrames(1400), "another-thread");
+            other.start();
+            frames.start();
+            frames.join();
+            other.join();
+            r.stop();
+            r.dump(jfr);
+        }
+        FrameProfile.Profile p = FrameProfile.read(jfr, "frames-under-test");
+        String inside = FrameProfileTest.class.getName() + ".spinInsideFrames";
+        String outside = FrameProfileTest.class.getName() + ".spinOutsideFrames";
+        assertTrue(p.samples > 10, "samples of the frame thread inside frames: " + p.samples);
+        assertTrue(p.inclusive.getOrDefault(inside, 0) > p.samples / 2, "inside frames: " + p.inclusive);
+        assertFalse(p.inclusive.containsKey(outside), "the warm-up and the other thread are left out: " + p.inclusive);
+        assertEquals(0, p.withAgent);
+    }
+
+    @Test
+    void agentCodeIsTheAgentsPackagesRelocatedOrNot() {
+        assertTrue(FrameProfile.isAgent("dev.peephole.agent.core.trace.Tracing.enter"));
+        assertTrue(FrameProfile.isAgent("dev.peephole.agent.shaded.io.opentelemetry.sdk.trace.SdkSpan.end"));
+        assertTrue(FrameProfile.isAgent("io.opentelemetry.sdk.trace.SdkSpan.end"));
+        assertFalse(FrameProfile.isAgent("dev.peephole.doorbell.vision.FaceDetector.detect"));
+    }
+}
