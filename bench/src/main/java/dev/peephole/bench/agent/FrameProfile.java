@@ -1,7 +1,6 @@
 package dev.peephole.bench.agent;
 
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,9 +26,10 @@ import jdk.jfr.consumer.RecordingFile;
  * frames count; otherwise the whole recording, warm-up included.
  *
  * <pre>
- * java -cp peephole-bench.jar dev.peephole.bench.agent.FrameProfile none=a.jfr ours=b.jfr [--min 1.0]
+ * java -cp peephole-bench.jar dev.peephole.bench.agent.FrameProfile none=a.jfr ours=b.jfr [--min 1.0] [--above 0.99]
  * </pre>
  * {@code --min}: list methods whose share reaches this percentage in any recording (default 1.0).
+ * {@code --above Q}: only the frames at or above the quantile Q of frame wall time (the slow ones).
  */
 public final class FrameProfile {
     /** Stack frames of these packages are the agent's (relocated or not). */
@@ -60,35 +60,36 @@ public final class FrameProfile {
     }
 
     static Profile read(Path jfr) throws Exception {
-        return read(jfr, "main");
+        return read(jfr, "main", 0);
     }
 
-    /** {@code thread}: the frame thread's Java name. */
-    static Profile read(Path jfr, String thread) throws Exception {
-        // the measured window: from the first to the last DemoFrames frame event, if there are any
-        Instant from = Instant.MIN;
-        Instant to = Instant.MAX;
+    /**
+     * {@code thread}: the frame thread's Java name. {@code above}: with frame events, count only
+     * samples inside frames whose wall time is at or above this quantile of all frames (0: every frame).
+     */
+    static Profile read(Path jfr, String thread, double above) throws Exception {
+        // the measured frames (DemoFrames' events), as [start, end] in epoch nanoseconds, by start
+        List<long[]> frames = new ArrayList<>();
         try (RecordingFile f = new RecordingFile(jfr)) {
-            Instant first = null;
-            Instant last = null;
             while (f.hasMoreEvents()) {
                 RecordedEvent e = f.readEvent();
                 if (e.getEventType().getName().equals(DemoFrames.FRAME_EVENT)) {
-                    first = first == null || e.getStartTime().isBefore(first) ? e.getStartTime() : first;
-                    last = last == null || e.getEndTime().isAfter(last) ? e.getEndTime() : last;
+                    frames.add(new long[] {FrameTail.ns(e.getStartTime()), FrameTail.ns(e.getEndTime())});
                 }
             }
-            if (first != null) {
-                from = first;
-                to = last;
-            }
         }
+        if (above > 0 && !frames.isEmpty()) {
+            long[] durations = frames.stream().mapToLong(fr -> fr[1] - fr[0]).sorted().toArray();
+            long threshold = durations[(int) Math.min(durations.length - 1, Math.floor(above * durations.length))];
+            frames.removeIf(fr -> fr[1] - fr[0] < threshold);
+        }
+        frames.sort((x, y) -> Long.compare(x[0], y[0]));
         Profile p = new Profile();
         try (RecordingFile f = new RecordingFile(jfr)) {
             while (f.hasMoreEvents()) {
                 RecordedEvent e = f.readEvent();
                 if (!e.getEventType().getName().equals("jdk.ExecutionSample")
-                        || e.getStartTime().isBefore(from) || e.getStartTime().isAfter(to)) {
+                        || !frames.isEmpty() && !inside(frames, FrameTail.ns(e.getStartTime()))) {
                     continue;
                 }
                 RecordedThread t = e.getThread("sampledThread");
@@ -115,22 +116,45 @@ public final class FrameProfile {
         return p;
     }
 
+    /** Whether {@code t} falls in one of {@code frames} (sorted by start, not overlapping). */
+    static boolean inside(List<long[]> frames, long t) {
+        int lo = 0;
+        int hi = frames.size() - 1;
+        int last = -1; // the last frame starting at or before t
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (frames.get(mid)[0] <= t) {
+                last = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return last >= 0 && t <= frames.get(last)[1];
+    }
+
     public static void main(String[] a) throws Exception {
         Map<String, Profile> profiles = new LinkedHashMap<>();
         double min = 1.0;
+        double above = 0;
+        List<String[]> named = new ArrayList<>();
         for (int i = 0; i < a.length; i++) {
             if (a[i].equals("--min") && i + 1 < a.length) {
                 min = Double.parseDouble(a[++i]);
+            } else if (a[i].equals("--above") && i + 1 < a.length) {
+                above = Double.parseDouble(a[++i]);
             } else if (a[i].contains("=")) {
-                String[] kv = a[i].split("=", 2);
-                profiles.put(kv[0], read(Path.of(kv[1])));
+                named.add(a[i].split("=", 2));
             } else {
-                profiles.clear();
+                named.clear();
                 break;
             }
         }
+        for (String[] kv : named) {
+            profiles.put(kv[0], read(Path.of(kv[1]), "main", above));
+        }
         if (profiles.isEmpty()) {
-            System.err.println("usage: FrameProfile NAME=recording.jfr [NAME=recording.jfr ...] [--min 1.0]");
+            System.err.println("usage: FrameProfile NAME=recording.jfr [NAME=recording.jfr ...] [--min 1.0] [--above 0.99]");
             System.exit(2);
         }
         StringBuilder head = new StringBuilder("| |");

@@ -23,6 +23,15 @@ class FrameProfileTest {
         sink = h;
     }
 
+    static void spinInSlowFrames(long ms) {
+        long end = System.nanoTime() + ms * 1_000_000;
+        long h = 1;
+        while (System.nanoTime() < end) {
+            h += Long.toString(h * 13 + 5).hashCode();
+        }
+        sink = h;
+    }
+
     static void spinInsideFrames(long ms) {
         long end = System.nanoTime() + ms * 1_000_000;
         long h = 1;
@@ -33,7 +42,7 @@ class FrameProfileTest {
     }
 
     @Test
-    void countsOnlyTheFrameThreadsSamplesInsideTheMeasuredFrames(@TempDir Path dir) throws Exception {
+    void countsOnlyTheFrameThreadsSamplesInsideTheMeasuredOrTheSlowestFrames(@TempDir Path dir) throws Exception {
         Path jfr = dir.resolve("r.jfr");
         try (Recording r = new Recording()) {
             r.enable("jdk.ExecutionSample").withPeriod(Duration.ofMillis(10));
@@ -44,13 +53,17 @@ class FrameProfileTest {
                 for (int i = 0; i < 20; i++) {
                     DemoFrames.FrameEvent e = new DemoFrames.FrameEvent();
                     e.begin();
-                    spinInsideFrames(40);
+                    if (i % 10 == 9) {
+                        spinInSlowFrames(120); // 2 frames of 20 above the 0.9 quantile
+                    } else {
+                        spinInsideFrames(30);
+                    }
                     e.end();
                     e.index = i;
                     e.commit();
                 }
             }, "frames-under-test");
-            Thread other = new Thread(() -> spinOutsideFrames(1400), "another-thread");
+            Thread other = new Thread(() -> spinOutsideFrames(1700), "another-thread");
             other.start();
             frames.start();
             frames.join();
@@ -58,13 +71,22 @@ class FrameProfileTest {
             r.stop();
             r.dump(jfr);
         }
-        FrameProfile.Profile p = FrameProfile.read(jfr, "frames-under-test");
         String inside = FrameProfileTest.class.getName() + ".spinInsideFrames";
+        String slow = FrameProfileTest.class.getName() + ".spinInSlowFrames";
         String outside = FrameProfileTest.class.getName() + ".spinOutsideFrames";
-        assertTrue(p.samples > 10, "samples of the frame thread inside frames: " + p.samples);
-        assertTrue(p.inclusive.getOrDefault(inside, 0) > p.samples / 2, "inside frames: " + p.inclusive);
-        assertFalse(p.inclusive.containsKey(outside), "the warm-up and the other thread are left out: " + p.inclusive);
-        assertEquals(0, p.withAgent);
+
+        FrameProfile.Profile all = FrameProfile.read(jfr, "frames-under-test", 0);
+        assertTrue(all.samples > 10, "samples of the frame thread inside frames: " + all.samples);
+        assertTrue(all.inclusive.getOrDefault(inside, 0) + all.inclusive.getOrDefault(slow, 0) > all.samples / 2,
+                "inside frames: " + all.inclusive);
+        assertTrue(all.inclusive.getOrDefault(inside, 0) > 0, "inside frames: " + all.inclusive);
+        assertFalse(all.inclusive.containsKey(outside), "the warm-up and the other thread are left out: " + all.inclusive);
+        assertEquals(0, all.withAgent);
+
+        FrameProfile.Profile slowest = FrameProfile.read(jfr, "frames-under-test", 0.9);
+        assertTrue(slowest.inclusive.getOrDefault(slow, 0) > 0, "the slow frames: " + slowest.inclusive);
+        assertFalse(slowest.inclusive.containsKey(inside), "only the frames at or above the 0.9 quantile: "
+                + slowest.inclusive);
     }
 
     @Test
