@@ -13,32 +13,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FrameProfileTest {
     static volatile long sink;
 
-    /** Busy for {@code ms}: a method name the profile can be checked for. */
-    static void spinOutsideFrames(long ms) {
+    /** Busy for {@code ms}, with calls and allocation: stacks JFR's sampler can walk. */
+    static void busy(long ms) {
         long end = System.nanoTime() + ms * 1_000_000;
         long h = 1;
         while (System.nanoTime() < end) {
-            h += Long.toString(h * 31 + 7).hashCode(); // calls and allocation: frames JFR can walk
+            h += Long.toString(h * 31 + 7).hashCode();
         }
         sink = h;
+    }
+
+    // three callers of busy: method names the profile is checked for (inclusive, so inlining does not hide them)
+    static void spinOutsideFrames(long ms) {
+        busy(ms);
     }
 
     static void spinInSlowFrames(long ms) {
-        long end = System.nanoTime() + ms * 1_000_000;
-        long h = 1;
-        while (System.nanoTime() < end) {
-            h += Long.toString(h * 13 + 5).hashCode();
-        }
-        sink = h;
+        busy(ms);
     }
 
     static void spinInsideFrames(long ms) {
-        long end = System.nanoTime() + ms * 1_000_000;
-        long h = 1;
-        while (System.nanoTime() < end) {
-            h += Long.toString(h * 17 + 3).hashCode();
-        }
-        sink = h;
+        busy(ms);
     }
 
     @Test
@@ -54,9 +49,9 @@ class FrameProfileTest {
                     DemoFrames.FrameEvent e = new DemoFrames.FrameEvent();
                     e.begin();
                     if (i % 10 == 9) {
-                        spinInSlowFrames(120); // 2 frames of 20 above the 0.9 quantile
+                        spinInSlowFrames(300); // 2 frames of 20 above the 0.9 quantile
                     } else {
-                        spinInsideFrames(30);
+                        spinInsideFrames(20);
                     }
                     e.end();
                     e.index = i;
@@ -85,8 +80,9 @@ class FrameProfileTest {
 
         FrameProfile.Profile slowest = FrameProfile.read(jfr, "frames-under-test", 0.9);
         assertTrue(slowest.inclusive.getOrDefault(slow, 0) > 0, "the slow frames: " + slowest.inclusive);
-        assertFalse(slowest.inclusive.containsKey(inside), "only the frames at or above the 0.9 quantile: "
-                + slowest.inclusive);
+        // a 20 ms frame stretched past 300 ms by a loaded machine could take a slow frame's place, with a sample or two
+        assertTrue(slowest.inclusive.getOrDefault(inside, 0) * 4 < slowest.inclusive.getOrDefault(slow, 0),
+                "only the frames at or above the 0.9 quantile: " + slowest.inclusive);
     }
 
     @Test
