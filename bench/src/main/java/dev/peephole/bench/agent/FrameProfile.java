@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import jdk.jfr.consumer.RecordedEvent;
@@ -57,10 +58,6 @@ public final class FrameProfile {
             }
         }
         return false;
-    }
-
-    static Profile read(Path jfr) throws Exception {
-        return read(jfr, "main", 0);
     }
 
     /**
@@ -134,28 +131,46 @@ public final class FrameProfile {
     }
 
     public static void main(String[] a) throws Exception {
-        Map<String, Profile> profiles = new LinkedHashMap<>();
         double min = 1.0;
         double above = 0;
         List<String[]> named = new ArrayList<>();
-        for (int i = 0; i < a.length; i++) {
-            if (a[i].equals("--min") && i + 1 < a.length) {
-                min = Double.parseDouble(a[++i]);
-            } else if (a[i].equals("--above") && i + 1 < a.length) {
-                above = Double.parseDouble(a[++i]);
+        String bad = null;
+        for (int i = 0; i < a.length && bad == null; i++) {
+            if ((a[i].equals("--min") || a[i].equals("--above")) && i + 1 < a.length) {
+                double v;
+                try {
+                    v = Double.parseDouble(a[i + 1]);
+                } catch (NumberFormatException e) {
+                    v = Double.NaN;
+                }
+                if (a[i].equals("--min") && v >= 0 && v <= 100) {
+                    min = v;
+                } else if (a[i].equals("--above") && v >= 0 && v < 1) {
+                    above = v;
+                } else {
+                    bad = a[i] + " wants " + (a[i].equals("--min") ? "a percentage 0 to 100" : "a quantile from 0 up to 1")
+                            + ", got '" + a[i + 1] + "'";
+                }
+                i++;
             } else if (a[i].contains("=")) {
                 named.add(a[i].split("=", 2));
             } else {
-                named.clear();
-                break;
+                bad = "unknown argument '" + a[i] + "'";
             }
         }
-        for (String[] kv : named) {
-            profiles.put(kv[0], read(Path.of(kv[1]), "main", above));
-        }
-        if (profiles.isEmpty()) {
+        if (bad != null || named.isEmpty()) {
+            System.err.println("FrameProfile: " + (bad != null ? bad : "no recording named"));
             System.err.println("usage: FrameProfile NAME=recording.jfr [NAME=recording.jfr ...] [--min 1.0] [--above 0.99]");
             System.exit(2);
+        }
+        Map<String, Profile> profiles = new LinkedHashMap<>();
+        for (String[] kv : named) {
+            try {
+                profiles.put(kv[0], read(Path.of(kv[1]), "main", above));
+            } catch (java.io.IOException e) {
+                System.err.println("FrameProfile: cannot read the recording " + kv[1] + ": " + e);
+                System.exit(2);
+            }
         }
         StringBuilder head = new StringBuilder("| |");
         StringBuilder rule = new StringBuilder("| --- |");
@@ -166,7 +181,7 @@ public final class FrameProfile {
         System.out.println(head);
         System.out.println(rule);
         row("main-thread samples", profiles, p -> String.valueOf(p.samples));
-        row("agent code on the stack, % of samples", profiles, p -> String.format("%.2f", p.pct(p.withAgent)));
+        row("agent code on the stack, % of samples", profiles, p -> String.format(Locale.ROOT, "%.2f", p.pct(p.withAgent)));
         table("self", profiles, p -> p.self, min);
         table("inclusive", profiles, p -> p.inclusive, min);
     }
@@ -185,7 +200,7 @@ public final class FrameProfile {
         methods.stream()
                 .sorted((x, y) -> Integer.compare(counts.apply(first).getOrDefault(y, 0), counts.apply(first).getOrDefault(x, 0)))
                 .forEach(m -> row(m + " (" + kind + " %)", profiles,
-                        p -> String.format("%.2f", p.pct(counts.apply(p).getOrDefault(m, 0)))));
+                        p -> String.format(Locale.ROOT, "%.2f", p.pct(counts.apply(p).getOrDefault(m, 0)))));
     }
 
     private static void row(String label, Map<String, Profile> profiles, java.util.function.Function<Profile, String> cell) {
