@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
@@ -76,8 +77,8 @@ public final class FrameProfile {
             }
         }
         if (above > 0 && !frames.isEmpty()) {
-            long[] durations = frames.stream().mapToLong(fr -> fr[1] - fr[0]).sorted().toArray();
-            long threshold = durations[(int) Math.min(durations.length - 1, Math.floor(above * durations.length))];
+            // the same nearest-rank quantile as FrameTail's slow frames and the bench's other figures
+            double threshold = Variants.quantile(frames.stream().mapToDouble(fr -> fr[1] - fr[0]).toArray(), above);
             frames.removeIf(fr -> fr[1] - fr[0] < threshold);
         }
         frames.sort((x, y) -> Long.compare(x[0], y[0]));
@@ -187,7 +188,7 @@ public final class FrameProfile {
     }
 
     private static void table(String kind, Map<String, Profile> profiles,
-                              java.util.function.Function<Profile, Map<String, Integer>> counts, double min) {
+                              Function<Profile, Map<String, Integer>> counts, double min) {
         Set<String> methods = new HashSet<>();
         for (Profile p : profiles.values()) {
             counts.apply(p).forEach((m, n) -> {
@@ -203,7 +204,7 @@ public final class FrameProfile {
                         p -> String.format(Locale.ROOT, "%.2f", p.pct(counts.apply(p).getOrDefault(m, 0)))));
     }
 
-    private static void row(String label, Map<String, Profile> profiles, java.util.function.Function<Profile, String> cell) {
+    private static void row(String label, Map<String, Profile> profiles, Function<Profile, String> cell) {
         StringBuilder sb = new StringBuilder("| ").append(label).append(" |");
         for (Profile p : profiles.values()) {
             sb.append(' ').append(cell.apply(p)).append(" |");
