@@ -16,10 +16,11 @@
 # BEFORE build's three), and no agent again (the noise floor), as fast as they go and paced,
 # ROUNDS times in turn. FRAMES_ROWS (unset: all): which of those rows to run, e.g. "none
 # peephole-sink none-again" with many short ROUNDS for a paired comparison; DEMO_PACE_FPS=0: no
-# paced pass.
+# paced pass. FRAMES_TURN_MS (unset): all rows of a round at once, running frames in turns of that
+# many ms (TurnTaker), so the machine's slower stretches fall on every row alike.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = --help ]; then sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = --help ]; then sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 COLLECTOR_JAR=collector/target/peephole-collector.jar
 BENCH_JAR=bench/target/peephole-bench.jar
 AGENT_JAR=agent/target/peephole-agent.jar
@@ -167,7 +168,7 @@ frames() { # PACE ROW ROUND [agent arg]: DemoFrames, its GC log summarised (youn
   local out gclog="$WORK/gc-$2-$1-$3.log"
   out=$(java -Xms512m -Xmx512m ${4:+"$4"} "-Xlog:gc,gc+age=trace:file=$gclog:uptime" -cp "$BENCH_JAR:$DEMO_JAR" \
     dev.peephole.bench.agent.DemoFrames --seconds "${DEMO_SECONDS:-30}" --warmup-seconds "${DEMO_WARMUP_SECONDS:-10}" \
-    --pace-fps "$1" --frame-cpu 1 --frame-log "$WORK/frames-$2-$1-$3.txt" 2>>"$WORK/frames.log" \
+    --pace-fps "$1" --frame-cpu 1 --frame-log "$WORK/frames-$2-$1-$3.txt" ${TURNS_AT:+--turns "$TURNS_AT"} 2>>"$WORK/frames.log" \
     | grep -E '^(frames|frame|after|RESULT)')
   # young pauses of the measured frames: the GC log cut to the window DemoFrames reports in JVM
   # uptime (a fixed uptime would also count the warm-up of a JVM that started slower)
@@ -217,15 +218,46 @@ PACES=0
 # row each round (round 2 starts with the second row, ...): runs later in a round came out slower
 # (none-again, last, had its p50 1 % above none, first, in two runs), and rotating spreads that
 # over every row instead of charging it to the rows after none.
+# FRAMES_TURN_MS: instead, every round starts all rows' JVMs at once and a TurnTaker lets them run
+# frames in turns of that many ms (each JVM's warm-up and measured time are the sums of its turns),
+# so stretches when this machine runs slower fall on every row alike (see TurnTaker).
 declare -A FAST PACED
+keep() { # PACE NAME ROUND OUTPUT
+  echo "$4" >&2
+  if [ "$1" = 0 ]; then FAST[$2#$3]=$4; else PACED[$2#$3]=$4; fi
+}
 for pace in $PACES; do
   for r in $(seq 1 "$ROUNDS"); do
+    how="$([ "$pace" = 0 ] && echo "as fast as they go" || echo "paced at $pace/s") (load $(cut -d' ' -f1-3 /proc/loadavg))"
+    if [ -n "${FRAMES_TURN_MS:-}" ]; then
+      echo "-- all rows in turns of $FRAMES_TURN_MS ms, round $r, $how" >&2
+      java -cp "$BENCH_JAR" dev.peephole.bench.agent.TurnTaker --players ${#ROWS[@]} --turn-ms "$FRAMES_TURN_MS" \
+        --warmup-seconds "${DEMO_WARMUP_SECONDS:-10}" --seconds "${DEMO_SECONDS:-30}" --seed "$r" >"$WORK/turns.log" 2>&1 &
+      TURNS_PID=$!
+      for _ in $(seq 1 100); do [ -s "$WORK/turns.log" ] && break; sleep 0.1; done
+      TURNS_AT="127.0.0.1:$(head -1 "$WORK/turns.log")"
+      pids=()
+      for row in "${ROWS[@]}"; do
+        name=${row%%|*}; arg=${row#*|}
+        frames "$pace" "$name" "$r" "$arg" >"$WORK/out-$name" &
+        pids+=($!)
+      done
+      for pid in "${pids[@]}"; do wait "$pid"; done
+      wait "$TURNS_PID" || { echo "run-agent.sh: the turn taker failed: $(cat "$WORK/turns.log")" >&2; exit 1; }
+      TURNS_AT=
+      tail -n +2 "$WORK/turns.log" >&2
+      for row in "${ROWS[@]}"; do
+        name=${row%%|*}
+        echo "-- $name, round $r, in turns" >&2
+        keep "$pace" "$name" "$r" "$(cat "$WORK/out-$name")"
+      done
+      continue
+    fi
     for i in $(seq 0 $((${#ROWS[@]} - 1))); do
       row=${ROWS[$(((i + r - 1) % ${#ROWS[@]}))]}
       name=${row%%|*}; arg=${row#*|}
-      echo "-- $name, round $r, $([ "$pace" = 0 ] && echo "as fast as they go" || echo "paced at $pace/s") (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-      out=$(frames "$pace" "$name" "$r" "$arg"); echo "$out" >&2
-      if [ "$pace" = 0 ]; then FAST[$name#$r]=$out; else PACED[$name#$r]=$out; fi
+      echo "-- $name, round $r, $how" >&2
+      keep "$pace" "$name" "$r" "$(frames "$pace" "$name" "$r" "$arg")"
     done
   done
 done
@@ -342,8 +374,16 @@ if [ "${WRITE_RESULTS:-1}" = 1 ]; then
       echo
       echo "The demo's pipeline classes from \`$DEMO_JAR\`, frame by frame on one"
       echo "thread (\`DoorbellPipeline.runInline(1)\`: capture, motion, face detection and recognition, events),"
-      echo "the same frames in the same order in every run, one JVM per row and round, the rows in turn in"
-      echo "every round; \`-Xms512m -Xmx512m\`. Peephole agent with its built-in doorbell profile, exporting"
+      if [ -n "${FRAMES_TURN_MS:-}" ]; then
+        echo "the same frames in the same order in every run, one JVM per row and round, all rows' JVMs of a round"
+        echo "at once, running frames only in the turns of $FRAMES_TURN_MS ms a \`TurnTaker\` gives them (every row one"
+        echo "turn per cycle, in an order drawn afresh each cycle; warm-up and measured time are each JVM's turns"
+        echo "added up), so slower stretches of this machine fall on every row alike; \`-Xms512m -Xmx512m\`."
+      else
+        echo "the same frames in the same order in every run, one JVM per row and round, the rows in turn in"
+        echo "every round; \`-Xms512m -Xmx512m\`."
+      fi
+      echo "Peephole agent with its built-in doorbell profile, exporting"
       echo "to the collector on these same $(nproc) cores (\`peephole\`; $SPANS_DEMO of the last 20 traces asked for held"
       echo "\`Camera.capture\`), to the acking sink (\`peephole-sink\`: \`AckingSink\`, the agent protocol with an ack"
       echo "for every batch and nothing stored, as a collector on another machine looks to the agent; $SINK_TOOK),"

@@ -12,9 +12,16 @@ import dev.peephole.doorbell.vision.FaceRecognizer;
 import dev.peephole.doorbell.vision.Gallery;
 import dev.peephole.doorbell.vision.MotionDetector;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,13 +58,14 @@ import jdk.jfr.Timespan;
 public final class DemoFrames {
     static final String USAGE = """
             usage: DemoFrames [--seconds 60] [--warmup-seconds 10] [--fps 10] [--seed 42] [--lap-frames 3000]
-                              [--pace-fps 0] [--frame-cpu 0] [--frame-log FILE]
+                              [--pace-fps 0] [--frame-cpu 0] [--frame-log FILE] [--turns HOST:PORT]
             --fps: the camera's frame rate (scene timing); --pace-fps: frames started per second in the
             measurement, 0 for as fast as they go; --frame-cpu 1: also the frame thread's own CPU time
             per frame (and the wall time it was not on a CPU), each frame as a JFR event
             dev.peephole.bench.Frame for a recording to line up with GC, safepoints and other threads;
             --frame-log FILE: each measured frame's index, latency and (with --frame-cpu 1) CPU time in ms,
-            a line each, for pooling many runs' frames (FramePool).""";
+            a line each, for pooling many runs' frames (FramePool); --turns HOST:PORT: warm up and measure
+            in the turns a TurnTaker there gives (--seconds and --warmup-seconds are then its).""";
 
     private DemoFrames() {
     }
@@ -99,9 +107,10 @@ public final class DemoFrames {
         int pace;
         boolean frameCpu;
         String frameLog;
+        String turns;
         try {
-            Variants args = new Variants(withThisRunAsVariant(argv), Map.of("seconds", "60", "warmup-seconds", "10",
-                    "fps", "10", "seed", "42", "lap-frames", "3000", "pace-fps", "0", "frame-cpu", "0", "frame-log", ""));
+            Variants args = Variants.ofThisRun(argv, Map.of("seconds", "60", "warmup-seconds", "10",
+                    "fps", "10", "seed", "42", "lap-frames", "3000", "pace-fps", "0", "frame-cpu", "0", "frame-log", "", "turns", ""));
             seconds = args.positiveInt("seconds");
             warmup = args.positiveInt("warmup-seconds");
             fps = args.positiveInt("fps");
@@ -114,6 +123,10 @@ public final class DemoFrames {
             }
             frameCpu = fc.equals("1");
             frameLog = args.options.get("frame-log");
+            turns = args.options.get("turns");
+            if (!turns.isEmpty() && !turns.matches("[^:]+:\\d+")) {
+                throw new Variants.BadArgs("--turns wants HOST:PORT, got '" + turns + "'");
+            }
         } catch (Variants.BadArgs e) {
             System.err.println("DemoFrames: " + e.getMessage());
             System.err.println(USAGE);
@@ -126,68 +139,25 @@ public final class DemoFrames {
         Gallery gallery = Enrollment0.gallery(cast, faceDetector, encoder);
         FaceRecognizer recognizer = new FaceRecognizer(gallery, encoder);
 
-        long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmup);
         Run warm = new Run(cast, faceDetector, recognizer, fps, seed, lap);
-        while (System.nanoTime() < warmupEnd) {
-            warm.frame();
-        }
-
         Run run = new Run(cast, faceDetector, recognizer, fps, seed, lap);
-        double[] latencies = new double[1 << 16];
-        double[] cpus = new double[frameCpu ? 1 << 16 : 0];
-        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-        int n = 0;
+        Measured measured = new Measured(run, pace, frameCpu);
         // The measured window in JVM uptime (the clock of -Xlog's "uptime" decorator), so a GC log
         // can be cut to exactly these frames: counting from a fixed uptime would also count the
         // warm-up of a JVM that took longer to start (an agent's).
-        long uptimeStartMs = ManagementFactory.getRuntimeMXBean().getUptime();
-        long start = System.nanoTime();
-        long end = start + TimeUnit.SECONDS.toNanos(seconds);
-        long now = start;
-        long interval = pace == 0 ? 0 : TimeUnit.SECONDS.toNanos(1) / pace;
-        long next = start;
-        while (now < end) {
-            if (pace > 0) {
-                next += interval;
-                long wait = next - now;
-                if (wait < -TimeUnit.SECONDS.toNanos(1)) {
-                    next = now; // fell far behind: no burst to catch up
-                } else if (wait > 0) {
-                    TimeUnit.NANOSECONDS.sleep(wait);
-                }
-            }
-            if (frameCpu) {
-                FrameEvent e = new FrameEvent();
-                e.begin();
-                long c0 = threads.getCurrentThreadCpuTime();
-                long t0 = System.nanoTime();
-                run.frame();
-                now = System.nanoTime();
-                long cpu = threads.getCurrentThreadCpuTime() - c0;
-                e.end();
-                e.index = n;
-                e.cpuNanos = cpu;
-                e.commit();
-                if (n == cpus.length) {
-                    cpus = Arrays.copyOf(cpus, n * 2);
-                }
-                cpus[n] = cpu / 1e6;
-                if (n == latencies.length) {
-                    latencies = Arrays.copyOf(latencies, n * 2);
-                }
-                latencies[n++] = (now - t0) / 1e6;
-                continue;
-            }
-            long t0 = System.nanoTime();
-            run.frame();
-            now = System.nanoTime();
-            if (n == latencies.length) {
-                latencies = Arrays.copyOf(latencies, n * 2);
-            }
-            latencies[n++] = (now - t0) / 1e6;
+        long uptimeStartMs;
+        if (turns.isEmpty()) {
+            warm.runFor(TimeUnit.SECONDS.toNanos(warmup));
+            uptimeStartMs = ManagementFactory.getRuntimeMXBean().getUptime();
+            measured.runFor(TimeUnit.SECONDS.toNanos(seconds));
+        } else {
+            uptimeStartMs = takeTurns(turns, warm, measured);
         }
-        double elapsed = (now - start) / 1e9;
         long uptimeEndMs = ManagementFactory.getRuntimeMXBean().getUptime();
+        int n = measured.n;
+        double elapsed = measured.nanos / 1e9;
+        double[] latencies = measured.latencies;
+        double[] cpus = measured.cpus;
         double[] ms = Arrays.copyOf(latencies, n);
 
         if (!frameLog.isEmpty()) {
@@ -243,6 +213,114 @@ public final class DemoFrames {
         java.nio.file.Files.writeString(file, out);
     }
 
+    /**
+     * Warm-up and measurement in the turns of a {@link TurnTaker}: frames run only while it is
+     * this JVM's turn, and the frame thread waits on the socket in between. Returns the JVM
+     * uptime at the start of the first measured turn.
+     */
+    private static long takeTurns(String hostPort, Run warm, Measured measured)
+            throws IOException, InterruptedException {
+        int colon = hostPort.lastIndexOf(':');
+        long uptimeStartMs = -1;
+        try (Socket socket = new Socket(hostPort.substring(0, colon),
+                Integer.parseInt(hostPort.substring(colon + 1)))) {
+            socket.setTcpNoDelay(true);
+            BufferedReader in = new BufferedReader(new InputStreamReader(
+                    socket.getInputStream(), StandardCharsets.US_ASCII));
+            Writer out = new OutputStreamWriter(socket.getOutputStream(),
+                    StandardCharsets.US_ASCII);
+            for (String turn = in.readLine(); !"end".equals(turn); turn = in.readLine()) {
+                if (turn == null) {
+                    throw new IOException("the turn taker at " + hostPort + " went away before the end");
+                }
+                if (!turn.matches("(warm|measure) \\d+")) {
+                    throw new IOException("the turn taker at " + hostPort + " sent '" + turn + "'");
+                }
+                String[] kind = turn.split(" ");
+                long nanos = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(kind[1]));
+                if (kind[0].equals("warm")) {
+                    warm.runFor(nanos);
+                } else {
+                    if (uptimeStartMs < 0) {
+                        uptimeStartMs = ManagementFactory.getRuntimeMXBean().getUptime();
+                    }
+                    measured.runFor(nanos);
+                }
+                out.write("done\n");
+                out.flush();
+            }
+        }
+        if (uptimeStartMs < 0) {
+            throw new IOException("the turn taker at " + hostPort + " gave no measured turn");
+        }
+        return uptimeStartMs;
+    }
+
+    /** The measured frames: each one's latency and (with --frame-cpu 1) frame thread CPU time, in ms. */
+    private static final class Measured {
+        private final Run run;
+        private final int pace;
+        private final boolean frameCpu;
+        private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        double[] latencies = new double[1 << 16];
+        double[] cpus;
+        int n;
+        /** The time spent measuring: the whole run, or the sum of the measured turns. */
+        long nanos;
+
+        Measured(Run run, int pace, boolean frameCpu) {
+            this.run = run;
+            this.pace = pace;
+            this.frameCpu = frameCpu;
+            this.cpus = new double[frameCpu ? 1 << 16 : 0];
+        }
+
+        /** Frames for the given time, back to back or started at the pace. */
+        void runFor(long nanosToRun) throws InterruptedException {
+            long start = System.nanoTime();
+            long end = start + nanosToRun;
+            long now = start;
+            long interval = pace == 0 ? 0 : TimeUnit.SECONDS.toNanos(1) / pace;
+            long next = start;
+            while (now < end) {
+                if (pace > 0) {
+                    next += interval;
+                    long wait = next - now;
+                    if (wait < -TimeUnit.SECONDS.toNanos(1)) {
+                        next = now; // fell far behind: no burst to catch up
+                    } else if (wait > 0) {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    }
+                }
+                if (n == latencies.length) {
+                    latencies = Arrays.copyOf(latencies, n * 2);
+                    cpus = Arrays.copyOf(cpus, frameCpu ? n * 2 : 0);
+                }
+                if (frameCpu) {
+                    FrameEvent e = new FrameEvent();
+                    e.begin();
+                    long c0 = threads.getCurrentThreadCpuTime();
+                    long t0 = System.nanoTime();
+                    run.frame();
+                    now = System.nanoTime();
+                    long cpu = threads.getCurrentThreadCpuTime() - c0;
+                    e.end();
+                    e.index = n;
+                    e.cpuNanos = cpu;
+                    e.commit();
+                    cpus[n] = cpu / 1e6;
+                    latencies[n++] = (now - t0) / 1e6;
+                    continue;
+                }
+                long t0 = System.nanoTime();
+                run.frame();
+                now = System.nanoTime();
+                latencies[n++] = (now - t0) / 1e6;
+            }
+            nanos += now - start;
+        }
+    }
+
     /** The JFR event name of {@link FrameEvent}. */
     static final String FRAME_EVENT = "dev.peephole.bench.Frame";
 
@@ -259,13 +337,6 @@ public final class DemoFrames {
         long cpuNanos;
     }
 
-    /** The options parser wants a variant; this process is the one variant it measures. */
-    private static String[] withThisRunAsVariant(String[] argv) {
-        String[] all = Arrays.copyOf(argv, argv.length + 2);
-        all[argv.length] = "--variant";
-        all[argv.length + 1] = "this=";
-        return all;
-    }
 
     /** Frames from a camera that restarts every lap, through a fresh pipeline per lap. */
     private static final class Run {
@@ -300,6 +371,14 @@ public final class DemoFrames {
             }
             events += pipeline.runInline(1).size();
             inLap++;
+        }
+
+        /** Unmeasured frames for the given time (warm-up). */
+        void runFor(long nanos) {
+            long end = System.nanoTime() + nanos;
+            while (System.nanoTime() < end) {
+                frame();
+            }
         }
 
         long analysed() {

@@ -51,6 +51,17 @@ final class Variants {
         }
     }
 
+    /**
+     * The options of a tool that measures one thing itself rather than launching variants
+     * (DemoFrames, TurnTaker): the parser wants a variant, so this process is the one.
+     */
+    static Variants ofThisRun(String[] argv, Map<String, String> defaults) throws BadArgs {
+        String[] all = Arrays.copyOf(argv, argv.length + 2);
+        all[argv.length] = "--variant";
+        all[argv.length + 1] = "this=";
+        return new Variants(all, defaults);
+    }
+
     static Variant parseVariant(String spec) throws BadArgs {
         int eq = spec.indexOf('=');
         if (eq <= 0) {

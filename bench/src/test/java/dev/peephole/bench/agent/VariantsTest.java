@@ -27,6 +27,15 @@ class VariantsTest {
     }
 
     @Test
+    void aToolThatMeasuresItselfTakesItsOptionsWithoutAVariant() throws Exception {
+        Variants v = Variants.ofThisRun(new String[] {"--seconds", "4"}, Map.of("seconds", "60", "seed", "42"));
+        assertEquals(4, v.positiveInt("seconds"));
+        assertEquals(42, v.positiveInt("seed"));
+        assertThrows(Variants.BadArgs.class,
+                () -> Variants.ofThisRun(new String[] {"--nope", "1"}, Map.of("seconds", "60")));
+    }
+
+    @Test
     void badCommandLinesAreRefused() {
         Map<String, String> defaults = Map.of("runs", "5");
         assertThrows(Variants.BadArgs.class, () -> new Variants(new String[] {"--runs", "2"}, defaults));
