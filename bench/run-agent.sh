@@ -333,7 +333,7 @@ if [ "${WRITE_RESULTS:-1}" = 1 ]; then
   {
     echo "# Agent speed, $(date -u '+%Y-%m-%d %H:%M') UTC"
     echo
-    echo "Commit \`$(git rev-parse --short HEAD)\`, $(nproc) cores, load average before: $LOAD_BEFORE, after: $LOAD_AFTER."
+    echo "Commit \`$(git rev-parse --short HEAD)\`$(git diff --quiet HEAD -- . 2>/dev/null || echo " with uncommitted changes"), $(nproc) cores, load average before: $LOAD_BEFORE, after: $LOAD_AFTER."
     echo "$(java -version 2>&1 | head -1). OpenTelemetry Java agent $OTEL_VERSION. Export: ours to a real collector"
     echo "(\`java -Xms512m -Xmx512m -jar $COLLECTOR_JAR\`, embedded PostgreSQL) started by the script, over its agent"
     echo "protocol, or to $NOWHERE where nothing listens. The collector has no OTLP ingest yet, so OpenTelemetry's"
