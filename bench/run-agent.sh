@@ -17,10 +17,11 @@
 # ROUNDS times in turn. FRAMES_ROWS (unset: all): which of those rows to run, e.g. "none
 # peephole-sink none-again" with many short ROUNDS for a paired comparison; DEMO_PACE_FPS=0: no
 # paced pass. FRAMES_TURN_MS (unset): all rows of a round at once, running frames in turns of that
-# many ms (TurnTaker), so the machine's slower stretches fall on every row alike.
+# many ms (TurnTaker), so the machine's slower stretches fall on every row alike. FRAME_LOGS_DIR
+# (unset): where to keep the frame logs (frames-ROW-PACE-ROUND.txt) instead of deleting them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "${1:-}" = --help ]; then sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
+if [ "${1:-}" = --help ]; then sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0; fi
 COLLECTOR_JAR=collector/target/peephole-collector.jar
 BENCH_JAR=bench/target/peephole-bench.jar
 AGENT_JAR=agent/target/peephole-agent.jar
@@ -264,6 +265,8 @@ done
 SPANS_DEMO=$(spans_of agentbench-demo-frames Camera.capture)
 kill -TERM "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true
 SINK_TOOK=$(grep '^sink took' "$WORK/sink.log" || echo "sink took (no count)")
+# FRAME_LOGS_DIR: keep every run's frame log there (for pooling several runs with FramePool)
+if [ -n "${FRAME_LOGS_DIR:-}" ]; then mkdir -p "$FRAME_LOGS_DIR"; cp "$WORK"/frames-*.txt "$FRAME_LOGS_DIR"/; fi
 fi
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
