@@ -51,6 +51,9 @@ WORK=$(mktemp -d)
 DATA_DIR="$WORK/data"
 cleanup() {
   rc=$?
+  if [ -n "${TURNS_PID:-}" ] && kill -0 "$TURNS_PID" 2>/dev/null; then
+    kill -TERM "$TURNS_PID"; wait "$TURNS_PID" 2>/dev/null || true
+  fi
   if [ -n "${SINK_PID:-}" ] && kill -0 "$SINK_PID" 2>/dev/null; then
     kill -TERM "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true
   fi
@@ -236,7 +239,9 @@ for pace in $PACES; do
         --warmup-seconds "${DEMO_WARMUP_SECONDS:-10}" --seconds "${DEMO_SECONDS:-30}" --seed "$r" >"$WORK/turns.log" 2>&1 &
       TURNS_PID=$!
       for _ in $(seq 1 100); do [ -s "$WORK/turns.log" ] && break; sleep 0.1; done
-      TURNS_AT="127.0.0.1:$(head -1 "$WORK/turns.log")"
+      TURNS_PORT=$(head -1 "$WORK/turns.log")
+      [[ "$TURNS_PORT" =~ ^[0-9]+$ ]] || { echo "run-agent.sh: the turn taker did not start: $(cat "$WORK/turns.log")" >&2; exit 1; }
+      TURNS_AT="127.0.0.1:$TURNS_PORT"
       pids=()
       for row in "${ROWS[@]}"; do
         name=${row%%|*}; arg=${row#*|}
@@ -391,8 +396,8 @@ if [ "${WRITE_RESULTS:-1}" = 1 ]; then
       echo "\`Camera.capture\`), to the acking sink (\`peephole-sink\`: \`AckingSink\`, the agent protocol with an ack"
       echo "for every batch and nothing stored, as a collector on another machine looks to the agent; $SINK_TOOK),"
       echo "or to $NOWHERE (\`peephole-no-collector\`: spans dropped and counted; the agent's span buffer,"
-      echo "10,000 by default, stays full). \`none-again\`: no agent, last in every round; its difference to \`none\`"
-      echo "(first) is what this machine alone makes of the same JVM and frames, the floor a difference has to exceed."
+      echo "10,000 by default, stays full). \`none-again\`: no agent once more; its difference to \`none\`"
+      echo "is what this machine alone makes of the same JVM and frames, the floor a difference has to exceed."
       if [ -n "$BEFORE_AGENT_JAR" ]; then
         echo "\`peephole-before*\`: the same with \`$BEFORE_AGENT_JAR\` (${BEFORE_LABEL:-another build})."
       fi
