@@ -22,11 +22,11 @@ import java.util.Random;
  * the machine.
  *
  * <p>Why: on this virtual machine the same frames in the same JVM run at two speeds, about 1.6
- * and 2.3 ms, in stretches of one to several seconds that come and go whatever the JVM does
- * (they show in a plain memory-bound loop too, not in an arithmetic one: the host's caches and
- * memory are shared with other tenants). Run one after another, two JVMs get different shares
- * of slow stretches, and that share, not the agent, sets their p99. Taking turns of half a
- * second, they share those stretches alike.
+ * and 2.3 ms, in stretches of one to several seconds. They show in a plain memory-bound loop
+ * too, not in an arithmetic one, and JVMs running at the same time meet them together 3 to 8
+ * times as often as chance would: largely the host's caches and memory, shared with other
+ * tenants. Run one after another, two JVMs get different shares of slow stretches, and that
+ * share sets much of their p99. Taking turns of half a second, they meet them alike.
  *
  * <p>Protocol, one line at a time over a loopback TCP connection per player: the turn taker
  * sends {@code warm MS} or {@code measure MS}, the player runs frames for MS milliseconds and
@@ -39,7 +39,7 @@ import java.util.Random;
  * java -cp peephole-bench.jar dev.peephole.bench.agent.TurnTaker --players 3 [--turn-ms 500]
  *   [--warmup-seconds 40] [--seconds 30] [--seed 1]
  * </pre>
- * Prints the port it listens on (127.0.0.1), then waits up to two minutes for every player.
+ * Prints the port it listens on (127.0.0.1), then waits for every player (up to two minutes each).
  * {@code --seconds} is each player's measured time, the sum of its measured turns.
  */
 public final class TurnTaker {
