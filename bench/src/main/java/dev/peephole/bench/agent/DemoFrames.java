@@ -12,16 +12,10 @@ import dev.peephole.doorbell.vision.FaceRecognizer;
 import dev.peephole.doorbell.vision.Gallery;
 import dev.peephole.doorbell.vision.MotionDetector;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.ThreadMXBean;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -222,23 +216,11 @@ public final class DemoFrames {
             throws IOException, InterruptedException {
         int colon = hostPort.lastIndexOf(':');
         long uptimeStartMs = -1;
-        try (Socket socket = new Socket(hostPort.substring(0, colon),
+        try (TurnTaker.Seat seat = new TurnTaker.Seat(hostPort.substring(0, colon),
                 Integer.parseInt(hostPort.substring(colon + 1)))) {
-            socket.setTcpNoDelay(true);
-            BufferedReader in = new BufferedReader(new InputStreamReader(
-                    socket.getInputStream(), StandardCharsets.US_ASCII));
-            Writer out = new OutputStreamWriter(socket.getOutputStream(),
-                    StandardCharsets.US_ASCII);
-            for (String turn = in.readLine(); !"end".equals(turn); turn = in.readLine()) {
-                if (turn == null) {
-                    throw new IOException("the turn taker at " + hostPort + " went away before the end");
-                }
-                if (!turn.matches("(warm|measure) \\d+")) {
-                    throw new IOException("the turn taker at " + hostPort + " sent '" + turn + "'");
-                }
-                String[] kind = turn.split(" ");
-                long nanos = TimeUnit.MILLISECONDS.toNanos(Long.parseLong(kind[1]));
-                if (kind[0].equals("warm")) {
+            for (TurnTaker.Turn turn = seat.next(); turn != null; turn = seat.next()) {
+                long nanos = TimeUnit.MILLISECONDS.toNanos(turn.millis());
+                if (!turn.measured()) {
                     warm.runFor(nanos);
                 } else {
                     if (uptimeStartMs < 0) {
@@ -246,8 +228,7 @@ public final class DemoFrames {
                     }
                     measured.runFor(nanos);
                 }
-                out.write("done\n");
-                out.flush();
+                seat.done();
             }
         }
         if (uptimeStartMs < 0) {
@@ -336,7 +317,6 @@ public final class DemoFrames {
         @Timespan(Timespan.NANOSECONDS)
         long cpuNanos;
     }
-
 
     /** Frames from a camera that restarts every lap, through a fresh pipeline per lap. */
     private static final class Run {

@@ -1,10 +1,11 @@
 package dev.peephole.bench.agent;
 
 import java.io.BufferedReader;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.Writer;
 import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -175,6 +176,53 @@ public final class TurnTaker {
             } catch (IOException ignored) {
                 // closing anyway
             }
+        }
+    }
+
+    /** One turn as a player gets it: warm-up or measured, and how long. */
+    record Turn(boolean measured, long millis) {
+    }
+
+    /** A player's end of the protocol: what {@code DemoFrames --turns} takes its turns through. */
+    static final class Seat implements Closeable {
+        private final String at;
+        private final Socket socket;
+        private final BufferedReader in;
+        private final Writer out;
+
+        Seat(String host, int port) throws IOException {
+            this.at = host + ":" + port;
+            this.socket = new Socket(host, port);
+            socket.setTcpNoDelay(true);
+            this.in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            this.out = new OutputStreamWriter(socket.getOutputStream(), StandardCharsets.US_ASCII);
+        }
+
+        /** Waits for this player's next turn; null at the end. */
+        Turn next() throws IOException {
+            String line = in.readLine();
+            if (line == null) {
+                throw new IOException("the turn taker at " + at + " went away before the end");
+            }
+            if (line.equals("end")) {
+                return null;
+            }
+            if (!line.matches("(warm|measure) \\d+")) {
+                throw new IOException("the turn taker at " + at + " sent '" + line + "'");
+            }
+            int blank = line.indexOf(' ');
+            return new Turn(line.startsWith("measure"), Long.parseLong(line.substring(blank + 1)));
+        }
+
+        /** Ends this player's turn. */
+        void done() throws IOException {
+            out.write("done\n");
+            out.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
         }
     }
 }

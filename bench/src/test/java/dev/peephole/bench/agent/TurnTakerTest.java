@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -47,7 +48,7 @@ class TurnTakerTest {
             List<Future<List<String>>> seen = new ArrayList<>();
             for (int p = 0; p < players; p++) {
                 String name = "p" + p;
-                seen.add(pool.submit(() -> play(server.getLocalPort(), turn -> {
+                seen.add(pool.submit(() -> sit(server.getLocalPort(), turn -> {
                     if (running.incrementAndGet() != 1) {
                         overlaps.incrementAndGet();
                     }
@@ -56,7 +57,6 @@ class TurnTakerTest {
                     }
                     sleep(5);
                     running.decrementAndGet();
-                    return "done";
                 })));
             }
             taking.get(30, TimeUnit.SECONDS);
@@ -116,8 +116,26 @@ class TurnTakerTest {
     }
 
     /**
-     * A player as DemoFrames is one: answers each turn with what {@code onTurn} returns (null:
-     * leaves), until the end. Returns the lines it was sent.
+     * A player through the Seat DemoFrames takes its turns with, {@code onTurn} run in each turn.
+     * Returns the turns it got as the lines they came in, then "end".
+     */
+    private static List<String> sit(int port, Consumer<String> onTurn) throws IOException {
+        List<String> got = new ArrayList<>();
+        try (TurnTaker.Seat seat = new TurnTaker.Seat(InetAddress.getLoopbackAddress().getHostAddress(), port)) {
+            for (TurnTaker.Turn turn = seat.next(); turn != null; turn = seat.next()) {
+                String line = (turn.measured() ? "measure " : "warm ") + turn.millis();
+                got.add(line);
+                onTurn.accept(line);
+                seat.done();
+            }
+        }
+        got.add("end");
+        return got;
+    }
+
+    /**
+     * A player that speaks the protocol by hand, to misbehave: answers each turn with what
+     * {@code onTurn} returns (null: leaves), until the end. Returns the lines it was sent.
      */
     private static List<String> play(int port, Function<String, String> onTurn) throws IOException {
         List<String> got = new ArrayList<>();
